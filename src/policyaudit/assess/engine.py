@@ -1,0 +1,193 @@
+"""Judge one organisation against a framework: elements from sentences, verdicts from elements.
+
+The judgement is deliberately transparent: each verdict is explained by which elements were
+found, where, and by which cue, so a reviewer can check it against the quote. Semantic
+similarity (when an embedder is given) ranks the evidence and feeds the confidence; it never
+turns a verdict on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from policyaudit.assess.rules import Hit, element_hits, is_non_evidence
+from policyaudit.assess.sentences import Sentence, sentences_of
+from policyaudit.assess.types import ElementFinding, Evidence, Judgement, PassageView, Verdict
+from policyaudit.framework.schema import Element, Framework, Standard
+
+MAX_QUOTE = 400
+MIN_WORDS = 4  # shorter passages are headings or labels that escaped heading detection
+
+Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
+"""similarity(texts, examples) -> matrix of cosine similarities, texts x examples."""
+
+
+@dataclass
+class OrgText:
+    """An organisation's evidence-eligible sentences, prepared once for all standards."""
+
+    org_id: str
+    sentences: list[Sentence]
+    passages: list[PassageView]
+    documents: list[str] = field(default_factory=list)
+
+
+def prepare(org_id: str, passages: Sequence[PassageView], framework: Framework) -> OrgText:
+    eligible = [
+        p
+        for p in passages
+        if len(p.text.split()) >= MIN_WORDS and not is_non_evidence(framework, p.section)
+    ]
+    sentences = [s for p in eligible for s in sentences_of(p)]
+    docs = sorted({p.document for p in passages})
+    return OrgText(org_id, sentences, eligible, docs)
+
+
+def quote_of(sentence: Sentence) -> str:
+    """The sentence, or its leading part cut at a word boundary when it is too long."""
+    text = sentence.text
+    if len(text) <= MAX_QUOTE:
+        return text
+    cut = text[:MAX_QUOTE]
+    space = cut.rfind(" ")
+    return cut[:space] if space > MAX_QUOTE // 2 else cut
+
+
+def evidence_of(hit: Hit) -> Evidence:
+    p = hit.sentence.passage
+    return Evidence(p.document, p.page, p.section_text, quote_of(hit.sentence), p.id)
+
+
+def _unit_key(hit: Hit, scope: str) -> tuple:
+    p = hit.sentence.passage
+    if scope == "sentence":
+        return (p.id, hit.sentence.start)
+    if scope == "passage":
+        return (p.id,)
+    if scope == "section":
+        return (p.document, p.section)
+    if scope == "document":
+        return (p.document,)
+    return ()
+
+
+def _best_hit(hits: list[Hit], sims: dict[int, float]) -> Hit:
+    """The hit most like the element's examples; without an embedder, the first in order."""
+    return max(hits, key=lambda h: sims.get(id(h), 0.0))
+
+
+@dataclass
+class _ElementResult:
+    element: Element
+    hits: list[Hit]
+
+
+def _find(elements: Sequence[Element], org: OrgText) -> dict[str, _ElementResult]:
+    return {e.id: _ElementResult(e, element_hits(e, org.sentences)) for e in elements}
+
+
+def _similarities(
+    results: dict[str, _ElementResult], similarity: Similarity | None
+) -> dict[int, float]:
+    """Cosine of each hit sentence to its element's examples (for ranking and confidence)."""
+    sims: dict[int, float] = {}
+    if similarity is None:
+        return sims
+    for r in results.values():
+        if not r.hits or not r.element.examples:
+            continue
+        matrix = similarity([h.sentence.text for h in r.hits], r.element.examples)
+        for h, row in zip(r.hits, matrix, strict=True):
+            sims[id(h)] = float(np.max(row))
+    return sims
+
+
+def _met_units(standard: Standard, results: dict[str, _ElementResult]) -> tuple[list[str], set]:
+    """The first met set whose elements are all found within one unit of ``together``."""
+    for group in standard.met:
+        keysets = [{_unit_key(h, standard.together) for h in results[e].hits} for e in group]
+        common = set.intersection(*keysets) if keysets else set()
+        if common:
+            return group, common
+    return [], set()
+
+
+def _decisive(standard: Standard, results: dict[str, _ElementResult]) -> tuple[Verdict, list, set]:
+    met_group, units = _met_units(standard, results)
+    if met_group:
+        return "met", met_group, units
+    if any(results[e].hits for e in standard.partial):
+        # show the strongest element: one that belongs to a met set before a fallback mention
+        in_met = [e for g in standard.met for e in g]
+        ordered = [e for e in in_met + standard.partial if results[e].hits]
+        return "partial", [ordered[0]], set()
+    return "not_met", [], set()
+
+
+def judge_standard(
+    standard: Standard,
+    org: OrgText,
+    similarity: Similarity | None = None,
+) -> Judgement:
+    results = _find(standard.elements, org)
+    conflict_results = _find(standard.conflicts, org)
+    sims = _similarities(results | conflict_results, similarity)
+    verdict, decisive, units = _decisive(standard, results)
+
+    evidence = None
+    evidence_docs: list[str] = []
+    if decisive:
+        pool = [
+            h
+            for e in decisive
+            for h in results[e].hits
+            if not units or _unit_key(h, standard.together) in units
+        ]
+        evidence = evidence_of(_best_hit(pool, sims))
+        evidence_docs = sorted({h.sentence.passage.document for h in pool})
+
+    conflict_hits = [h for r in conflict_results.values() for h in r.hits]
+    conflict = evidence_of(_best_hit(conflict_hits, sims)) if conflict_hits else None
+
+    findings = [
+        ElementFinding(
+            element_id=r.element.id,
+            found=bool(r.hits),
+            evidence=evidence_of(_best_hit(r.hits, sims)) if r.hits else None,
+            n_hits=len(r.hits),
+            documents=sorted({h.sentence.passage.document for h in r.hits}),
+            similarity=max((sims.get(id(h), 0.0) for h in r.hits), default=None),
+        )
+        for r in list(results.values()) + list(conflict_results.values())
+    ]
+    return Judgement(
+        org_id=org.org_id,
+        standard_id=standard.id,
+        verdict=verdict,
+        conflicts=bool(conflict_hits),
+        confidence=0.0,  # set by policyaudit.assess.confidence
+        evidence=evidence,
+        conflict=conflict,
+        elements=findings,
+        rationale=_rationale(standard, verdict, results, conflict_hits),
+        evidence_documents=evidence_docs,
+    )
+
+
+def _rationale(
+    standard: Standard,
+    verdict: Verdict,
+    results: dict[str, _ElementResult],
+    conflict_hits: list[Hit],
+) -> str:
+    found = [e for e, r in results.items() if r.hits]
+    missing = [e for g in standard.met for e in g if e not in found]
+    parts = [f"{verdict}: found {', '.join(found) or 'nothing'}"]
+    if verdict != "met" and missing:
+        parts.append(f"missing {', '.join(dict.fromkeys(missing))}")
+    if conflict_hits:
+        parts.append("conflicting text found")
+    return "; ".join(parts)

@@ -1,0 +1,78 @@
+"""Compiled framework rules: find an element's hits among an organisation's sentences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from policyaudit.assess.sentences import Sentence, is_negated_outside, is_prohibition
+from policyaudit.framework.schema import Element, Framework
+
+_FLAGS = re.IGNORECASE | re.MULTILINE
+
+
+@lru_cache(maxsize=4096)
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _FLAGS)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One sentence that shows an element, with the spans its cue matched."""
+
+    sentence: Sentence
+    spans: tuple[tuple[int, int], ...]
+
+
+def _match_cue(cue: str | list[str], text: str) -> tuple[tuple[int, int], ...] | None:
+    patterns = [cue] if isinstance(cue, str) else cue
+    spans = []
+    for p in patterns:
+        m = _rx(p).search(text)
+        if m is None:
+            return None
+        spans.append(m.span())
+    return tuple(spans)
+
+
+def _any(patterns: list[str], *texts: str) -> bool:
+    return any(_rx(p).search(t) for p in patterns for t in texts if t)
+
+
+def _polarity_ok(element: Element, text: str, spans: tuple[tuple[int, int], ...]) -> bool:
+    if element.negation == "ignore":
+        return True
+    if element.negation == "require":
+        return is_prohibition(text, list(spans))
+    return not is_negated_outside(text, list(spans))
+
+
+def element_hits(element: Element, sentences: list[Sentence]) -> list[Hit]:
+    """Every sentence that shows the element, in document order."""
+    hits = []
+    for sent in sentences:
+        text = sent.match_text
+        if element.exclude and _any(element.exclude, text):
+            continue
+        spans = next((s for cue in element.cues if (s := _match_cue(cue, text))), None)
+        if spans is None or not _polarity_ok(element, text, spans):
+            continue
+        p = sent.passage
+        heading = p.section_text
+        if element.context and not _any(element.context, p.text, heading, p.doc_title):
+            continue
+        last_heading = p.section[-1] if p.section else ""
+        if element.sentence_context and not _any(element.sentence_context, text, last_heading):
+            continue
+        hits.append(Hit(sent, spans))
+    return hits
+
+
+def is_non_evidence(framework: Framework, section: tuple[str, ...]) -> bool:
+    """Contents lists, references and document control are about documents, not practice."""
+    return any(_any(framework.non_evidence_sections, h) for h in section)
+
+
+def matches_any(patterns: list[str], text: str) -> bool:
+    return _any(patterns, text)

@@ -1,0 +1,22 @@
+"""The ``policyaudit`` command. Each command lives in its own module; register it here."""
+
+from __future__ import annotations
+
+import typer
+
+from policyaudit.cli import documents, ingest
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Audit organisations' policy documents against a framework of standards.",
+)
+
+
+@app.callback()
+def main() -> None:
+    """Audit organisations' policy documents against a framework of standards."""
+
+
+app.command("ingest")(ingest.ingest_command)
+app.command("documents")(documents.documents_command)

@@ -1,0 +1,33 @@
+"""Persistence: SQLAlchemy models (``store.models``) and engine/session helpers (``store.db``)."""
+
+from policyaudit.store.db import make_engine, session_factory, session_scope, sqlite_path, to_url
+from policyaudit.store.models import (
+    Base,
+    Document,
+    EmbeddingCache,
+    Judgement,
+    JudgementCache,
+    Organisation,
+    Passage,
+    ProblemRow,
+    Run,
+    Section,
+)
+
+__all__ = [
+    "Base",
+    "Document",
+    "EmbeddingCache",
+    "Judgement",
+    "JudgementCache",
+    "Organisation",
+    "Passage",
+    "ProblemRow",
+    "Run",
+    "Section",
+    "make_engine",
+    "session_factory",
+    "session_scope",
+    "sqlite_path",
+    "to_url",
+]
