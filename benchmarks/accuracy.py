@@ -42,13 +42,14 @@ def load_corpus(corpus: Path, cache_dir: Path):
     overrides = {}
     for org in found.organisations:
         views, titles = [], {}
-        for path in org.files:
+        for file in org.files:
+            path = file.path
             doc = _extract_cached(path, cache_dir)
             stem = path.stem
             titles[stem] = doc.metadata.title or ""
             views.extend(passage_views(doc, stem, f"{org.org_id}/"))
         orgs[org.org_id] = (views, titles)
-        overrides[org.org_id] = org.has_dedicated_policy
+        overrides[org.org_id] = org.has_dedicated_policy_override
     return orgs, overrides
 
 

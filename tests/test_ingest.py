@@ -4,12 +4,14 @@ import csv
 from pathlib import Path
 
 import pytest
+from conftest import fake_document
 from sqlalchemy import func, select
 
 from policyaudit.corpus import CorpusNotFoundError, Problem
 from policyaudit.ingest import IngestReport, ingest
 from policyaudit.store import models as m
 from policyaudit.store.db import make_engine, session_scope
+from policyaudit.store.read import to_extracted
 
 POLICY = "Self-harm policy\n# 1. Purpose\nWe support people.\n# 2. Procedure\nStaff ask.\n"
 OBS = "Observation policy\n# 1. Scope\nAll wards.\n# 2. Levels\nGeneral and within eyesight.\n"
@@ -201,3 +203,12 @@ def test_worker_processes_give_the_same_rows(corpus_factory, fake_extract, tmp_p
     assert parallel.extracted == serial.extracted == 6
     assert counts(tmp_path / "parallel.sqlite") == counts(tmp_path / "serial.sqlite")
     assert passages_of(tmp_path / "parallel.sqlite", "O2/doc1.txt") == ["Doc 2.1", "Text 2 1."]
+
+
+def test_stored_document_reads_back_as_extracted(corpus_factory, fake_extract, tmp_path) -> None:
+    text = POLICY + "REVIEW 2031-02-03\nWARN fallback: pypdf\n"
+    corpus = corpus_factory({"A/policy.txt": text})
+    run(corpus, tmp_path / "db.sqlite")
+    with session_scope(make_engine(tmp_path / "db.sqlite", create=False)) as s:
+        stored = to_extracted(s.scalars(select(m.Document)).one())
+    assert stored == fake_document(text)

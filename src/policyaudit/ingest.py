@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,16 +98,25 @@ def extract_safely(path: Path) -> Outcome:
 
 
 def run_extraction(paths: list[Path], workers: int) -> Iterator[tuple[Path, Outcome]]:
-    """Yield (path, outcome) as extractions finish; ``workers <= 1`` stays in-process."""
+    """Yield (path, outcome) as extractions finish; ``workers <= 1`` stays in-process.
+
+    Worker processes start here, before the caller starts its progress-bar thread, so that
+    forking never copies a process that is running other threads.
+    """
     if workers <= 1 or len(paths) <= 1:
-        for path in paths:
-            yield path, extract_safely(path)
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(paths))) as pool:
-        futures = {pool.submit(extract_safely, path): path for path in paths}
+        return ((path, extract_safely(path)) for path in paths)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(paths)))
+    futures = {pool.submit(extract_safely, path): path for path in paths}
+    return _as_completed(pool, futures)
+
+
+def _as_completed(
+    pool: ProcessPoolExecutor, futures: dict[Future[Outcome], Path]
+) -> Iterator[tuple[Path, Outcome]]:
+    with pool:
         for future in as_completed(futures):
             try:
-                outcome: Outcome = future.result()
+                outcome = future.result()
             except Exception as exc:  # e.g. BrokenProcessPool after a worker crashed
                 outcome = Failure("extractor crashed", f"{type(exc).__name__}: {exc}")
             yield futures[future], outcome
@@ -250,11 +259,12 @@ def _ingest(
         report.removed += _delete_documents(session, gone)
         _sync_organisations(session, corpus)
 
-    todo = [s for s in states if stored.get(s.file.corpus_path, (None, None))[1] != s.digest or True]
+    todo = [s for s in states if stored.get(s.file.corpus_path, (None, None))[1] != s.digest]
     report.unchanged = len(states) - len(todo)
     by_path = {s.file.path: s for s in todo}
+    outcomes = run_extraction([s.file.path for s in todo], workers)
     with _progress_bar(progress, len(todo)) as advance:
-        for path, outcome in run_extraction([s.file.path for s in todo], workers):
+        for path, outcome in outcomes:
             state = by_path[path]
             old = stored.get(state.file.corpus_path)
             with session_scope(engine) as session:
@@ -263,6 +273,11 @@ def _ingest(
                 problems.append(problem)
             advance()
 
+    report.problems = sorted(problems + _stored_document_problems(engine))
+
+
+def _stored_document_problems(engine: Engine) -> list[Problem]:
+    """Duplicates and degraded extractions over all stored documents, changed this run or not."""
     with session_scope(engine) as session:
         docs = session.execute(
             select(m.Document.org_id, m.Document.relpath, m.Document.content_hash,
@@ -271,9 +286,8 @@ def _ingest(
     paths_by_hash: dict[str, list[str]] = defaultdict(list)
     for org_id, relpath, digest, _ in docs:
         paths_by_hash[digest].append(f"{org_id}/{relpath}")
-    problems += duplicate_problems(paths_by_hash)
-    problems += degraded_problems({f"{o}/{r}": w or [] for o, r, _, w in docs})
-    report.problems = sorted(problems)
+    warnings = {f"{org_id}/{relpath}": w or [] for org_id, relpath, _, w in docs}
+    return duplicate_problems(paths_by_hash) + degraded_problems(warnings)
 
 
 def _store_outcome(

@@ -188,6 +188,16 @@ def test_empty_index() -> None:
     assert index.search_many([Query("x", np.array([1.0, 0.0, 0.0]))]) == [[]]
 
 
+def test_passages_without_indexable_words() -> None:
+    index = PassageIndex(["a", "b"], ["The and of", ""], np.vstack([_unit(0), _unit(90)]))
+    assert np.array_equal(index.bm25_scores("the harm"), [0.0, 0.0])
+    hits = index.search("the harm", np.array([1.0, 0.0, 0.0]))
+    assert [(h.passage_id, h.bm25_rank, h.dense_rank) for h in hits] == [
+        ("a", None, 1),
+        ("b", None, 2),
+    ]
+
+
 def test_hit_is_frozen() -> None:
     h = Hit("a", 1.0, 1, 0.5, 1, 0.03)
     with pytest.raises(AttributeError):

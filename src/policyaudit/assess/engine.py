@@ -8,6 +8,7 @@ turns a verdict on its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -46,9 +47,13 @@ def prepare(org_id: str, passages: Sequence[PassageView], framework: Framework) 
     return OrgText(org_id, sentences, eligible, docs)
 
 
+_PARA_NUMBER = re.compile(r"^(?:\(?\d+(?:\.\d+)*\.?\)?|\(?[a-z]\)|[ivx]+\.)\s+")
+
+
 def quote_of(sentence: Sentence) -> str:
-    """The sentence, or its leading part cut at a word boundary when it is too long."""
+    """The sentence without its paragraph number, cut at a word boundary when too long."""
     text = sentence.text
+    text = text[len(m.group(0)) :] if (m := _PARA_NUMBER.match(text)) else text
     if len(text) <= MAX_QUOTE:
         return text
     cut = text[:MAX_QUOTE]
@@ -83,10 +88,16 @@ def _best_hit(hits: list[Hit], sims: dict[int, float]) -> Hit:
 class _ElementResult:
     element: Element
     hits: list[Hit]
+    references: list[Hit]
 
 
 def _find(elements: Sequence[Element], org: OrgText) -> dict[str, _ElementResult]:
-    return {e.id: _ElementResult(e, element_hits(e, org.sentences)) for e in elements}
+    return {
+        e.id: _ElementResult(
+            e, element_hits(e, org.sentences), element_hits(e, org.sentences, delegating=True)
+        )
+        for e in elements
+    }
 
 
 def _similarities(
@@ -160,6 +171,7 @@ def judge_standard(
             n_hits=len(r.hits),
             documents=sorted({h.sentence.passage.document for h in r.hits}),
             similarity=max((sims.get(id(h), 0.0) for h in r.hits), default=None),
+            n_references=len(r.references),
         )
         for r in list(results.values()) + list(conflict_results.values())
     ]

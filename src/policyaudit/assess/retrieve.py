@@ -155,9 +155,10 @@ class PassageIndex:
 
         self._bm25: bm25s.BM25 | None = None
         self._vocab: dict[str, int] = {}
-        if self._n:
+        corpus_tokens = tokenize_for_bm25(texts) if self._n else []
+        if any(corpus_tokens):  # bm25s cannot index a corpus without a single token
             self._bm25 = bm25s.BM25()  # Lucene variant: IDF >= 0, so score > 0 iff a term matched
-            self._bm25.index(tokenize_for_bm25(texts), show_progress=False)
+            self._bm25.index(corpus_tokens, show_progress=False)
             self._vocab = self._bm25.vocab_dict
 
     @classmethod

@@ -48,10 +48,18 @@ def _polarity_ok(element: Element, text: str, spans: tuple[tuple[int, int], ...]
     return not is_negated_outside(text, list(spans))
 
 
-def element_hits(element: Element, sentences: list[Sentence]) -> list[Hit]:
-    """Every sentence that shows the element, in document order."""
+def element_hits(
+    element: Element, sentences: list[Sentence], delegating: bool = False
+) -> list[Hit]:
+    """Every sentence that shows the element, in document order.
+
+    With ``delegating`` it instead returns the cross-references to other documents that would
+    have shown it: not evidence, but a near miss that lowers confidence in "not met".
+    """
     hits = []
     for sent in sentences:
+        if sent.delegating != delegating:
+            continue
         text = sent.match_text
         if element.exclude and _any(element.exclude, text):
             continue

@@ -37,6 +37,24 @@ _PROHIBITOR = re.compile(
 )
 
 
+# "For safety planning, staff should refer to the Safety Planning Procedure": the sentence hands
+# the topic to another document, so what it names is not guidance given here.
+_DELEGATION = re.compile(
+    r"\b(?:refer(?:s|red)?(?: staff)? to|see(?: also)?|(?:is|are) covered (?:by|in)|"
+    r"(?:is|are) (?:set out|described|detailed|addressed|dealt with|explained|specified|contained|"
+    r"found) in|can be found in|(?:is|are) governed by)(?:\s+the)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def delegates(original: str, masked: str) -> bool:
+    """The sentence points to a named document for the topic instead of giving direction."""
+    for m in re.finditer(r" {4,}", masked):
+        if original[m.start() : m.end()].strip() and _DELEGATION.search(masked[: m.start()]):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of a passage; ``match_text`` has references to other documents blanked."""
@@ -45,6 +63,7 @@ class Sentence:
     start: int  # offsets into passage.text
     end: int
     match_text: str
+    delegating: bool = False  # hands the topic to another document: not evidence
 
     @property
     def text(self) -> str:
@@ -90,7 +109,10 @@ def sentences_of(passage: PassageView) -> list[Sentence]:
     """Sentences of a passage; a table row is one unit, its cells are not sentences."""
     masked = mask_references(passage.text)
     spans = [(0, len(passage.text))] if passage.kind == "table_row" else split_spans(passage.text)
-    return [Sentence(passage, s, e, masked[s:e]) for s, e in spans]
+    return [
+        Sentence(passage, s, e, masked[s:e], delegates(passage.text[s:e], masked[s:e]))
+        for s, e in spans
+    ]
 
 
 def is_negated_outside(text: str, spans: list[tuple[int, int]], window: int = 40) -> bool:
@@ -111,6 +133,4 @@ def is_negated_outside(text: str, spans: list[tuple[int, int]], window: int = 40
 
 def is_prohibition(text: str, spans: list[tuple[int, int]]) -> bool:
     """The sentence forbids or discourages what the cues name."""
-    return any(
-        not any(s <= m.start() < e for s, e in spans) for m in _PROHIBITOR.finditer(text)
-    )
+    return any(not any(s <= m.start() < e for s, e in spans) for m in _PROHIBITOR.finditer(text))

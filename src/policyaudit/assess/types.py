@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Verdict = Literal["met", "partial", "not_met"]
@@ -43,6 +43,7 @@ class ElementFinding:
     n_hits: int = 0
     documents: list[str] = field(default_factory=list)
     similarity: float | None = None  # best semantic similarity of a hit to the examples
+    n_references: int = 0  # sentences that hand this element to another document
 
 
 @dataclass
@@ -58,6 +59,9 @@ class Judgement:
     rationale: str = ""
     evidence_documents: list[str] = field(default_factory=list)
     source: str = "engine"
+    # passages retrieval ranks nearest to the standard: what a reviewer or gap report reads
+    # when the verdict is not met, and what an external judge is shown
+    nearest: list[Evidence] = field(default_factory=list)
 
 
 @dataclass
@@ -71,3 +75,26 @@ class OrgAttributes:
     definition_text: str
     harm_reduction_mentioned: bool
     documents_with_guidance: list[str]
+
+
+def judgement_to_dict(j: Judgement) -> dict:
+    """Plain JSON types, for the judgement cache and the database."""
+    return asdict(j)
+
+
+def judgement_from_dict(d: dict) -> Judgement:
+    def ev(x: dict | None) -> Evidence | None:
+        return Evidence(**x) if x else None
+
+    elements = [
+        ElementFinding(**{**e, "evidence": ev(e.get("evidence"))}) for e in d.get("elements", [])
+    ]
+    return Judgement(
+        **{
+            **d,
+            "evidence": ev(d.get("evidence")),
+            "conflict": ev(d.get("conflict")),
+            "elements": elements,
+            "nearest": [Evidence(**x) for x in d.get("nearest", [])],
+        }
+    )

@@ -30,11 +30,11 @@ def ingest_command(
     ] = "out/audit.sqlite",
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for problems.csv [default: the database's folder]."),
+        typer.Option("--out", help="Folder for problems.csv (default: the database's folder)."),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Extraction processes [default: CPU count]."),
+        typer.Option("--workers", min=1, help="Extraction processes (default: CPU count)."),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
 ) -> None:

@@ -94,18 +94,27 @@ _LEADING_JUNK = {
 
 
 def parse_date(text: str) -> date | None:
-    """First date written in ``text``; a month-and-year alone means the first of that month."""
-    for pattern in _DATE_PATTERNS:
+    """Earliest date written in ``text``; a month-and-year alone means the first of that month."""
+    found: list[tuple[int, int, date]] = []
+    for rank, pattern in enumerate(_DATE_PATTERNS):
         for m in pattern.finditer(text):
-            parts = m.groupdict()
-            month = int(parts["mn"]) if parts.get("mn") else _MONTHS.get(parts["m"].lower()[:4])
-            if month is None:
-                month = _MONTHS.get(parts["m"].lower()[:3])
-            try:
-                return date(int(parts["y"]), month or 0, int(parts.get("d") or 1))
-            except (TypeError, ValueError):
-                continue
-    return None
+            parsed = _to_date(m.groupdict())
+            if parsed:
+                found.append((m.start(), rank, parsed))
+                break
+    return min(found)[2] if found else None
+
+
+def _to_date(parts: dict[str, str | None]) -> date | None:
+    if parts.get("mn"):
+        month = int(parts["mn"] or 0)
+    else:
+        name = (parts.get("m") or "").lower()
+        month = _MONTHS.get(name[:4]) or _MONTHS.get(name[:3]) or 0
+    try:
+        return date(int(parts["y"] or 0), month, int(parts.get("d") or 1))
+    except ValueError:
+        return None
 
 
 def _field_values(lines: list[str], label_re: str) -> list[str]:

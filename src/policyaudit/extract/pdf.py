@@ -198,9 +198,10 @@ class _CharReader:
         pdfium_c.FPDFText_GetCharBox(self.tp, i, *self._refs)
         return self._d[0].value, self._d[1].value, self._d[2].value, self._d[3].value
 
-    def baseline(self, i: int) -> float:
+    def origin(self, i: int) -> tuple[float, float]:
+        """(x, baseline y) of a character's origin: one call gives both left edge and baseline."""
         pdfium_c.FPDFText_GetCharOrigin(self.tp, i, self._refs[0], self._refs[1])
-        return self._d[1].value
+        return self._d[0].value, self._d[1].value
 
     def font(self, i: int) -> tuple[float, bool]:
         size = pdfium_c.FPDFText_GetFontSize(self.tp, i)
@@ -220,10 +221,10 @@ def _page_words(textpage: pdfium.PdfTextPage, reader: _CharReader) -> list[Word]
     words = []
     for m in _WORD.finditer(text):
         s, e = m.start(), m.end() - 1
-        left, _, _, _ = reader.box(s)
+        left, base = reader.origin(s)
         _, right, _, _ = reader.box(e)
         word_text = m.group(0).replace("\ufffe", HYPHEN_MARK)
-        words.append(Word(word_text, left, max(right, left), reader.baseline(s), s))
+        words.append(Word(word_text, left, max(right, left), base, s))
     return words
 
 
@@ -345,7 +346,7 @@ def _pypdf_toc(reader: object) -> list[TocEntry]:
 
 
 def _furniture_key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.lower()).strip()
+    return re.sub(r"\d+", "#", text.replace(HYPHEN_MARK, "-").lower()).strip()
 
 
 def remove_page_furniture(pages: list[PageLayout], zone: int = 3) -> None:

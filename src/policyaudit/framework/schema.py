@@ -137,6 +137,10 @@ class Framework(_Strict):
     topic_cues: list[str] = Field(
         default_factory=list, description="words that mark text as about the framework's topic"
     )
+    vocabulary: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="named cue lists, to be reused in standards with YAML anchors (&name, *name)",
+    )
     non_evidence_sections: list[str] = Field(
         default_factory=list,
         description="heading regexes whose sections are never evidence (contents, references)",

@@ -13,6 +13,7 @@ from policyaudit.store.models import (
     Run,
     Section,
 )
+from policyaudit.store.read import to_extracted
 
 __all__ = [
     "Base",
@@ -29,5 +30,6 @@ __all__ = [
     "session_factory",
     "session_scope",
     "sqlite_path",
+    "to_extracted",
     "to_url",
 ]
