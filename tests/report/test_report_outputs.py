@@ -23,22 +23,50 @@ from policyaudit.report.outputs import (
 from policyaudit.report.tables import org_sort_key
 
 JUDGEMENT_HEADER = [
-    "org_id", "standard_id", "verdict", "conflicts", "confidence", "evidence_document",
-    "evidence_page", "evidence_section", "evidence_quote", "conflict_document", "conflict_quote",
-    "evidence_source", "rationale",
+    "org_id",
+    "standard_id",
+    "verdict",
+    "conflicts",
+    "confidence",
+    "evidence_document",
+    "evidence_page",
+    "evidence_section",
+    "evidence_quote",
+    "conflict_document",
+    "conflict_quote",
+    "evidence_source",
+    "rationale",
 ]
 ORGANISATION_HEADER = [
-    "org_id", "name", "has_dedicated_policy", "dedicated_policy_source", "standards_met",
-    "standards_met_lenient", "standards_partial", "conflicts", "definition_class",
-    "definition_document", "definition_text", "harm_reduction_mentioned", "n_documents",
+    "org_id",
+    "name",
+    "has_dedicated_policy",
+    "dedicated_policy_source",
+    "standards_met",
+    "standards_met_lenient",
+    "standards_partial",
+    "conflicts",
+    "definition_class",
+    "definition_document",
+    "definition_text",
+    "harm_reduction_mentioned",
+    "n_documents",
     "documents_with_guidance",
 ]
 
 
 @pytest.fixture
 def written(tmp_path, framework, judgements, attributes, names, problems) -> dict[str, Path]:
-    return write_all(tmp_path / "out", framework, judgements, attributes, names,
-                     {"T1": 4, "T2": 2}, problems, {"corpus": "corpus-dev"})
+    return write_all(
+        tmp_path / "out",
+        framework,
+        judgements,
+        attributes,
+        names,
+        {"T1": 4, "T2": 2},
+        problems,
+        {"corpus": "corpus-dev"},
+    )
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -57,7 +85,13 @@ def test_judgements_csv_columns_order_and_values(written) -> None:
     header, rows = read_csv(written["judgements.csv"])
     assert header == JUDGEMENT_HEADER
     assert [(r["org_id"], r["standard_id"]) for r in rows] == [
-        ("T1", "S1"), ("T1", "S2"), ("T1", "S3"), ("T2", "S1"), ("T2", "S2"), ("T2", "S3")]
+        ("T1", "S1"),
+        ("T1", "S2"),
+        ("T1", "S3"),
+        ("T2", "S1"),
+        ("T2", "S2"),
+        ("T2", "S3"),
+    ]
     t1s1, t1s2, t1s3, t2s1 = rows[0], rows[1], rows[2], rows[3]
     assert (t1s1["verdict"], t1s1["conflicts"], t1s1["confidence"]) == ("met", "false", "0.912")
     assert (t1s1["evidence_document"], t1s1["evidence_page"]) == ("T1 policy", "3")
@@ -79,22 +113,33 @@ def test_organisations_csv_columns_and_counts(written) -> None:
     t1, t2 = rows
     assert t1["org_id"] == "T1" and t1["name"] == "First <b>Trust</b>"
     assert (t1["has_dedicated_policy"], t1["dedicated_policy_source"]) == ("true", "detected")
-    assert (t1["standards_met"], t1["standards_met_lenient"], t1["standards_partial"],
-            t1["conflicts"]) == ("1", "2", "1", "1")
+    assert (
+        t1["standards_met"],
+        t1["standards_met_lenient"],
+        t1["standards_partial"],
+        t1["conflicts"],
+    ) == ("1", "2", "1", "1")
     assert (t1["harm_reduction_mentioned"], t1["n_documents"]) == ("true", "4")
     assert t1["documents_with_guidance"] == "T1 policy;observations"
     assert (t2["has_dedicated_policy"], t2["dedicated_policy_source"]) == (
-        "false", "organisations.csv")
-    assert (t2["standards_met"], t2["standards_met_lenient"], t2["standards_partial"],
-            t2["conflicts"]) == ("2", "2", "0", "0")
+        "false",
+        "organisations.csv",
+    )
+    assert (
+        t2["standards_met"],
+        t2["standards_met_lenient"],
+        t2["standards_partial"],
+        t2["conflicts"],
+    ) == ("2", "2", "0", "0")
     assert t2["definition_class"] == "divergent" and t2["harm_reduction_mentioned"] == "false"
 
 
 def test_problems_csv_reuses_the_ingest_format(written) -> None:
     header, rows = read_csv(written["problems.csv"])
     assert header == ["file", "problem", "detail"]
-    assert rows == [{"file": "T2/scan.pdf", "problem": "unreadable",
-                     "detail": "no text layer: needs OCR"}]
+    assert rows == [
+        {"file": "T2/scan.pdf", "problem": "unreadable", "detail": "no text layer: needs OCR"}
+    ]
 
 
 def test_summary_json_figures_match_a_hand_count(written, judgements, attributes) -> None:
@@ -141,8 +186,13 @@ def test_summary_json_figures_match_a_hand_count(written, judgements, attributes
 
 def test_build_summary_keeps_analysis_results_and_is_json(framework, judgements, attributes):
     orgs = [summarise_organisation(a, judgements, a.org_id, 1) for a in attributes]
-    summary = build_summary(framework, {"created": "2025-01-01"}, judgements, orgs,
-                            analysis={"mann_whitney": {"u": 0.0, "p": 0.5}})
+    summary = build_summary(
+        framework,
+        {"created": "2025-01-01"},
+        judgements,
+        orgs,
+        analysis={"mann_whitney": {"u": 0.0, "p": 0.5}},
+    )
     assert summary["analysis"] == {"mann_whitney": {"u": 0.0, "p": 0.5}}
     assert summary["run"]["created"] == "2025-01-01"
     json.dumps(summary, allow_nan=False)
@@ -150,8 +200,7 @@ def test_build_summary_keeps_analysis_results_and_is_json(framework, judgements,
 
 def test_summarise_organisation_counts_only_its_own_judgements(judgements, attributes) -> None:
     t2 = summarise_organisation(attributes[0], judgements, "Second", 2)
-    assert (t2.org_id, t2.standards_met, t2.standards_met_lenient, t2.conflicts) == (
-        "T2", 2, 2, 0)
+    assert (t2.org_id, t2.standards_met, t2.standards_met_lenient, t2.conflicts) == ("T2", 2, 2, 0)
 
 
 def test_write_all_refuses_judgements_of_an_organisation_without_attributes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,9 @@ def kappa(a: Sequence[str], b: Sequence[str], labels: Sequence[str]) -> Kappa:
     if np.isclose(float(margins_a @ margins_b), 1.0):
         # one category only on both sides: kappa is undefined, agreement says it all
         return Kappa(float("nan"), float("nan"), float("nan"), n, observed)
-    res = cohens_kappa(table)
+    with warnings.catch_warnings():  # perfect agreement has a zero-variance interval
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = cohens_kappa(table)
     return Kappa(float(res.kappa), float(res.kappa_low), float(res.kappa_upp), n, observed)
 
 

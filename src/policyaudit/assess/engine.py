@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from policyaudit.assess.rules import Hit, element_hits, is_non_evidence
+from policyaudit.assess.rules import Hit, element_hits, is_non_evidence, matches_any
 from policyaudit.assess.sentences import Sentence, sentences_of
 from policyaudit.assess.types import ElementFinding, Evidence, Judgement, PassageView, Verdict
 from policyaudit.framework.schema import Element, Framework, Standard
 
 MAX_QUOTE = 400
+_DIRECTIVE = re.compile(
+    r"\b(must|should|will|shall|are required|is required|are expected|is expected|ensure|"
+    r"need to|needs to|are offered|is offered|may)\b",
+    re.IGNORECASE,
+)
 MIN_WORDS = 4  # shorter passages are headings or labels that escaped heading detection
 
 Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
@@ -42,7 +47,16 @@ def prepare(org_id: str, passages: Sequence[PassageView], framework: Framework) 
         for p in passages
         if len(p.text.split()) >= MIN_WORDS and not is_non_evidence(framework, p.section)
     ]
-    sentences = [s for p in eligible for s in sentences_of(p)]
+    descriptive = {
+        p.id
+        for p in eligible
+        if p.section and matches_any(framework.descriptive_sections, p.section[-1])
+    }
+    sentences = [
+        replace(s, descriptive=True) if p.id in descriptive else s
+        for p in eligible
+        for s in sentences_of(p)
+    ]
     docs = sorted({p.document for p in passages})
     return OrgText(org_id, sentences, eligible, docs)
 
@@ -61,9 +75,34 @@ def quote_of(sentence: Sentence) -> str:
     return cut[:space] if space > MAX_QUOTE // 2 else cut
 
 
+def _cells_quote(hit: Hit) -> str | None:
+    """For a table row, just the cells the cues matched (a row is not a sentence)."""
+    sent = hit.sentence
+    text = sent.text
+    bounds, start = [], 0
+    for m in re.finditer(r" \| ", text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    if len(bounds) < 2:
+        return None
+    lo = min(s for s, _ in hit.spans)
+    hi = max(e for _, e in hit.spans)
+    first = next(i for i, (s, e) in enumerate(bounds) if lo < e or i == len(bounds) - 1)
+    last = max(first, next(i for i, (s, e) in enumerate(bounds) if hi <= e or i == len(bounds) - 1))
+    if last == first and last + 1 < len(bounds):
+        label = text[bounds[first][0] : bounds[first][1]]
+        if len(label.split()) < 5:  # a row label ("Self-harm |"): the next cell says what it is
+            last += 1
+    return text[bounds[first][0] : bounds[last][1]]
+
+
 def evidence_of(hit: Hit) -> Evidence:
     p = hit.sentence.passage
-    return Evidence(p.document, p.page, p.section_text, quote_of(hit.sentence), p.id)
+    quote = quote_of(hit.sentence)
+    if p.kind == "table_row" and (cells := _cells_quote(hit)) and len(cells) <= MAX_QUOTE:
+        quote = cells
+    return Evidence(p.document, p.page, p.section_text, quote, p.id)
 
 
 def _unit_key(hit: Hit, scope: str) -> tuple:
@@ -79,9 +118,28 @@ def _unit_key(hit: Hit, scope: str) -> tuple:
     return ()
 
 
-def _best_hit(hits: list[Hit], sims: dict[int, float]) -> Hit:
-    """The hit most like the element's examples; without an embedder, the first in order."""
-    return max(hits, key=lambda h: sims.get(id(h), 0.0))
+def _best_hit(
+    hits: list[Hit], sims: dict[int, float], coverage: dict[tuple, int] | None = None
+) -> Hit:
+    """The hit that shows most of the standard's elements at once, then the one most like the
+    element's examples, then the first in document order."""
+
+    def score(h: Hit) -> tuple[int, int, int, float]:
+        key = (h.sentence.passage.id, h.sentence.start)
+        directs = 0 if h.sentence.descriptive else 1
+        modal = 1 if _DIRECTIVE.search(h.sentence.text) else 0
+        return ((coverage or {}).get(key, 0), directs, modal, sims.get(id(h), 0.0))
+
+    return max(hits, key=score)
+
+
+def _coverage(results: dict[str, _ElementResult]) -> dict[tuple, int]:
+    """How many of a standard's elements each sentence shows."""
+    counts: dict[tuple, int] = {}
+    for r in results.values():
+        for key in {(h.sentence.passage.id, h.sentence.start) for h in r.hits}:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 @dataclass
@@ -157,7 +215,7 @@ def judge_standard(
             for h in results[e].hits
             if not units or _unit_key(h, standard.together) in units
         ]
-        evidence = evidence_of(_best_hit(pool, sims))
+        evidence = evidence_of(_best_hit(pool, sims, _coverage(results)))
         evidence_docs = sorted({h.sentence.passage.document for h in pool})
 
     conflict_hits = [h for r in conflict_results.values() for h in r.hits]

@@ -87,6 +87,7 @@ class Accuracy:
     high_confidence_accuracy: float
     per_standard: list[StandardRow] = field(default_factory=list)
     disagreements: list[tuple[GoldCell, Judgement]] = field(default_factory=list)
+    confidence_bands: list[tuple[float, int, float]] = field(default_factory=list)
 
 
 def evaluate(
@@ -155,4 +156,54 @@ def evaluate(
         disagreements=[
             (g, j) for g, j in pairs if g.verdict != j.verdict or g.conflicts != j.conflicts
         ],
+        confidence_bands=confidence_bands(judgements, gold_cells),
     )
+
+
+def measure(
+    corpus: Path,
+    gold: Path,
+    framework: str | Path | None = None,
+    semantic: bool = False,
+    db: str | Path | None = None,
+    use_overrides: bool = False,
+) -> Accuracy:
+    """Audit ``corpus`` through the real pipeline (ingest, store, judge) and score it.
+
+    Overrides from organisations.csv are ignored unless asked for, so the dedicated-policy
+    figure measures detection.
+    """
+    import tempfile
+
+    from policyaudit.assess.audit import audit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = audit(
+            corpus, db or Path(tmp) / "audit.sqlite", framework, semantic=semantic, progress=False
+        )
+    attributes = result.attributes
+    if not use_overrides:
+        attributes = [_detected(a) for a in attributes]
+    cells, orgs = load_gold(gold)
+    return evaluate(result.judgements, attributes, cells, orgs)
+
+
+def _detected(a: OrgAttributes) -> OrgAttributes:
+    from dataclasses import replace
+
+    return replace(
+        a, has_dedicated_policy=bool(a.dedicated_documents), dedicated_policy_source="detected"
+    )
+
+
+def confidence_bands(
+    judgements: Sequence[Judgement], gold_cells: Sequence[GoldCell]
+) -> list[tuple[float, int, float]]:
+    """(confidence, n, share agreeing with gold) per distinct confidence value."""
+    by_key = {(g.org_id, g.standard_id): g for g in gold_cells}
+    bands: dict[float, list[bool]] = {}
+    for j in judgements:
+        g = by_key.get((j.org_id, j.standard_id))
+        if g is not None:
+            bands.setdefault(j.confidence, []).append(g.verdict == j.verdict)
+    return [(c, len(v), float(np.mean(v))) for c, v in sorted(bands.items())]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from policyaudit.assess.sentences import Sentence, is_negated_outside, is_prohibition
@@ -56,11 +56,15 @@ def element_hits(
     With ``delegating`` it instead returns the cross-references to other documents that would
     have shown it: not evidence, but a near miss that lowers confidence in "not met".
     """
+    if element.scope == "passage":
+        sentences = passage_units(sentences)
     hits = []
     for sent in sentences:
-        if sent.delegating != delegating:
+        if sent.delegating != delegating and not element.in_references:
             continue
-        text = sent.match_text
+        if delegating and element.in_references:
+            continue
+        text = sent.passage.text[sent.start : sent.end] if element.in_references else sent.match_text
         if element.exclude and _any(element.exclude, text):
             continue
         spans = next((s for cue in element.cues if (s := _match_cue(cue, text))), None)
@@ -75,6 +79,24 @@ def element_hits(
             continue
         hits.append(Hit(sent, spans))
     return hits
+
+
+def passage_units(sentences: list[Sentence]) -> list[Sentence]:
+    """Merge the sentences of each passage into one unit (for passage-scope elements)."""
+    units: list[Sentence] = []
+    for sent in sentences:
+        last = units[-1] if units else None
+        if last is not None and last.passage.id == sent.passage.id:
+            gap = " " * (sent.start - last.end)
+            units[-1] = replace(
+                last,
+                end=sent.end,
+                match_text=last.match_text + gap + sent.match_text,
+                delegating=last.delegating and sent.delegating,
+            )
+        else:
+            units.append(sent)
+    return units
 
 
 def is_non_evidence(framework: Framework, section: tuple[str, ...]) -> bool:

@@ -64,6 +64,7 @@ class Sentence:
     end: int
     match_text: str
     delegating: bool = False  # hands the topic to another document: not evidence
+    descriptive: bool = False  # in a purpose/scope section: quoted only if nothing better
 
     @property
     def text(self) -> str:
@@ -115,19 +116,26 @@ def sentences_of(passage: PassageView) -> list[Sentence]:
     ]
 
 
-def is_negated_outside(text: str, spans: list[tuple[int, int]], window: int = 40) -> bool:
-    """A negator near the matched cues but not inside them ("must not be withdrawn").
+_CLAUSE_BREAK = re.compile(
+    r"[.;:!?]|,\s+(?:but|although|though|unless|whereas)\b|\band (?:should|must|will|then)\b"
+)
+
+
+def is_negated_outside(text: str, spans: list[tuple[int, int]], window: int = 80) -> bool:
+    """A negator just before a matched cue, in the same clause ("must not be withdrawn").
 
     Negators inside a cue's own match were written by the framework author on purpose
-    ("not simply watch"), so they do not flip its meaning.
+    ("not simply watch"), so they do not flip its meaning; nor does a negation in another
+    clause or sentence ("It is not a one-off task. It should be repeated").
     """
-    if not spans:
-        return False
-    lo = max(0, min(s for s, _ in spans) - window)
-    hi = max(e for _, e in spans)
-    for m in _NEGATOR.finditer(text, lo, hi):
-        if not any(s <= m.start() < e for s, e in spans):
-            return True
+    for start, _ in spans:
+        lo = max(0, start - window)
+        breaks = list(_CLAUSE_BREAK.finditer(text, lo, start))
+        if breaks:
+            lo = breaks[-1].end()
+        for m in _NEGATOR.finditer(text, lo, start):
+            if not any(s <= m.start() < e for s, e in spans):
+                return True
     return False
 
 

@@ -75,8 +75,13 @@ def list_command() -> None:
             table.add_row(escape(name), "[red]invalid[/]", "", "", escape(str(path)))
             continue
         fw = loaded.framework
-        table.add_row(escape(fw.id), escape(fw.title), escape(fw.version),
-                      str(len(fw.standards)), escape(str(path)))
+        table.add_row(
+            escape(fw.id),
+            escape(fw.title),
+            escape(fw.version),
+            str(len(fw.standards)),
+            escape(str(path)),
+        )
     Console().print(table)
     if broken:
         _fail_lines("\n".join(broken))
@@ -84,10 +89,15 @@ def list_command() -> None:
 
 @app.command("show")
 def show_command(
-    framework: Annotated[str, typer.Argument(metavar="ID_OR_FILE",
-                                             help="A built-in framework id or a YAML file.")],
-    standard: Annotated[str | None, typer.Option(
-        "--standard", "-s", help="Print one standard's criteria and elements in full.")] = None,
+    framework: Annotated[
+        str, typer.Argument(metavar="ID_OR_FILE", help="A built-in framework id or a YAML file.")
+    ],
+    standard: Annotated[
+        str | None,
+        typer.Option(
+            "--standard", "-s", help="Print one standard's criteria and elements in full."
+        ),
+    ] = None,
 ) -> None:
     """The standards of a framework, or one standard in full."""
     loaded = _load(framework)
@@ -112,17 +122,26 @@ def standards_table(loaded: LoadedFramework) -> Table:
     table.add_column("elements")
     table.add_column("met when")
     for s in fw.standards:
-        table.add_row(escape(s.id), escape(s.title), escape("; ".join(s.nice_refs)),
-                      escape(", ".join(e.id for e in s.elements)), escape(met_rule(s)))
+        table.add_row(
+            escape(s.id),
+            escape(s.title),
+            escape("; ".join(s.nice_refs)),
+            escape(", ".join(e.id for e in s.elements)),
+            escape(met_rule(s)),
+        )
     return table
 
 
 def element_lines(element: Element, indent: str = "  ") -> list[str]:
     """Everything that decides whether an element is found, in the file's own terms."""
     lines = [f"{indent}{element.id}: {element.description} (negation: {element.negation})"]
-    fields = (("cue", [cue_text(c) for c in element.cues]), ("exclude", element.exclude),
-              ("context", element.context), ("sentence context", element.sentence_context),
-              ("example", element.examples))
+    fields = (
+        ("cue", [cue_text(c) for c in element.cues]),
+        ("exclude", element.exclude),
+        ("context", element.context),
+        ("sentence context", element.sentence_context),
+        ("example", element.examples),
+    )
     for label, values in fields:
         lines += [f"{indent}  {label}: {v}" for v in values]
     return lines
@@ -140,12 +159,21 @@ def standard_lines(std: Standard) -> list[str]:
     lines.append(f"  not met: {c.not_met}")
     if c.conflicts:
         lines.append(f"  conflicts: {c.conflicts}")
-    lines += ["", f"Retrieval query: {std.retrieval_query}",
-              f"Elements found together within: {std.together}", "", "Elements"]
+    lines += [
+        "",
+        f"Retrieval query: {std.retrieval_query}",
+        f"Elements found together within: {std.together}",
+        "",
+        "Elements",
+    ]
     for element in std.elements:
         lines += element_lines(element)
-    lines += ["", "Rules", f"  met when: {met_rule(std)}",
-              f"  partial when any of: {', '.join(std.partial) or '(none)'}"]
+    lines += [
+        "",
+        "Rules",
+        f"  met when: {met_rule(std)}",
+        f"  partial when any of: {', '.join(std.partial) or '(none)'}",
+    ]
     if std.conflicts:
         lines += ["", "Conflicts (any one found sets conflicts = true)"]
         for element in std.conflicts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from policyaudit.cli import documents, ingest
+from policyaudit.cli import audit, documents, frameworks, ingest
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -18,5 +18,7 @@ def main() -> None:
     """Audit organisations' policy documents against a framework of standards."""
 
 
+app.command("audit")(audit.audit_command)
 app.command("ingest")(ingest.ingest_command)
 app.command("documents")(documents.documents_command)
+app.add_typer(frameworks.app, name="frameworks")

@@ -58,6 +58,16 @@ class Element(_Strict):
         default_factory=list,
         description="at least one must match the same sentence (a tighter topic link)",
     )
+    scope: Literal["sentence", "passage"] = Field(
+        "sentence",
+        description="where an all-of cue's patterns must all match: one sentence, or one "
+        "paragraph (for an element that is stated and then qualified: 'It should be repeated')",
+    )
+    in_references: bool = Field(
+        False,
+        description="cues may match inside names of other documents and cross-references "
+        "(for an element whose evidence is the cross-reference itself)",
+    )
 
     @field_validator("cues", "exclude", "context", "sentence_context")
     @classmethod
@@ -140,6 +150,11 @@ class Framework(_Strict):
     vocabulary: dict[str, list[str]] = Field(
         default_factory=dict,
         description="named cue lists, to be reused in standards with YAML anchors (&name, *name)",
+    )
+    descriptive_sections: list[str] = Field(
+        default_factory=list,
+        description="heading regexes of sections that describe rather than direct (purpose, "
+        "scope): their text still counts, but is quoted only when nothing better exists",
     )
     non_evidence_sections: list[str] = Field(
         default_factory=list,

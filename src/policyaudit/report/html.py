@@ -39,8 +39,9 @@ def anchor_id(prefix: str, *parts: str) -> str:
     """An HTML id that is unique per input: characters outside [A-Za-z0-9.-] are hex-escaped."""
 
     def safe(text: str) -> str:
-        return "".join(c if c.isascii() and (c.isalnum() or c in ".-") else f"_{ord(c):x}_"
-                       for c in text)
+        return "".join(
+            c if c.isascii() and (c.isalnum() or c in ".-") else f"_{ord(c):x}_" for c in text
+        )
 
     return "--".join([prefix, *(safe(p) for p in parts)])
 
@@ -57,10 +58,14 @@ def _plain(label: str) -> str:
 def _svg_text(fig: Figure) -> str:
     """The figure as an <svg> element ready to inline: no XML prolog, DOCTYPE or metadata."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight",
-                metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    fig.savefig(
+        buf,
+        format="svg",
+        bbox_inches="tight",
+        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+    )
     svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     # in-page links must not open a new window (matplotlib adds target="_blank")
     return re.sub(r'(<a xlink:href="#[^"]*") target="_blank"', r"\1", svg)
 
@@ -98,8 +103,16 @@ def _draw_cell(ax, row: int, col: int, j: Judgement | None, anchor: str) -> None
         cell.set_edgecolor(CONFLICT_COLOUR)
         cell.set_linewidth(1.5)
         cell.set_zorder(2)  # drawn over its neighbours' thin edges
-        mark = ax.text(col + 0.5, row + 0.5, "C", ha="center", va="center",
-                       color="black", fontweight="bold", zorder=3)
+        mark = ax.text(
+            col + 0.5,
+            row + 0.5,
+            "C",
+            ha="center",
+            va="center",
+            color="black",
+            fontweight="bold",
+            zorder=3,
+        )
         mark.set_url(f"#{anchor}")
 
 
@@ -108,17 +121,16 @@ def _style_axes(ax, std_ids: Sequence[str], org_ids: Sequence[str]) -> None:
     ax.set_ylim(len(org_ids), 0)
     ax.set_aspect("equal")
     ax.xaxis.tick_top()
-    ax.set_xticks([i + 0.5 for i in range(len(std_ids))], [_plain(s) for s in std_ids],
-                  rotation=90)
+    ax.set_xticks([i + 0.5 for i in range(len(std_ids))], [_plain(s) for s in std_ids], rotation=90)
     ax.set_yticks([i + 0.5 for i in range(len(org_ids))], [_plain(o) for o in org_ids])
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    handles = [Patch(facecolor=COLOURS[v], edgecolor="#999999", label=VERDICT_LABELS[v])
-               for v in COLOURS]
+    handles = [
+        Patch(facecolor=COLOURS[v], edgecolor="#999999", label=VERDICT_LABELS[v]) for v in COLOURS
+    ]
     handles.append(Patch(facecolor="white", edgecolor="white", label="C = policies conflict"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=4,
-              frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=4, frameon=False)
 
 
 def _environment() -> jinja2.Environment:
@@ -156,14 +168,16 @@ def _org_entries(fw: Framework, judgements: Sequence[Judgement], org_id: str) ->
     entries = []
     for std in fw.standards:
         j = by_std.get(std.id)
-        entries.append({
-            "anchor": evidence_anchor(org_id, std.id),
-            "standard": std,
-            "j": j,
-            "verdict_label": VERDICT_LABELS[j.verdict] if j else "not judged",
-            "evidence_where": _where(j.evidence) if j else "",
-            "conflict_where": _where(j.conflict) if j and j.conflicts else "",
-        })
+        entries.append(
+            {
+                "anchor": evidence_anchor(org_id, std.id),
+                "standard": std,
+                "j": j,
+                "verdict_label": VERDICT_LABELS[j.verdict] if j else "not judged",
+                "evidence_where": _where(j.evidence) if j else "",
+                "conflict_where": _where(j.conflict) if j and j.conflicts else "",
+            }
+        )
     return entries
 
 
@@ -179,7 +193,8 @@ def render_report_html(
     org_ids = [s.org_id for s in orgs]
     # cells of organisations without a summary still belong in the matrix
     org_ids += sorted({j.org_id for j in judgements} - set(org_ids), key=org_sort_key)
-    return _environment().get_template(TEMPLATE).render(
+    template = _environment().get_template(TEMPLATE)
+    return template.render(
         fw=fw,
         summary=summary,
         run=summary.get("run", {}),
@@ -187,10 +202,13 @@ def render_report_html(
         groups=summary["dedicated_policy"],
         standards=summary["standards"],
         analysis=summary.get("analysis") or {},
-        heatmap=heatmap_svg(fw, judgements, org_ids),  # our own SVG: marked safe in the template
+        heatmap=heatmap_svg(fw, judgements, org_ids),  # our own SVG, marked safe in the template
         organisations=[
-            {"s": s, "anchor": anchor_id("org", s.org_id),
-             "entries": _org_entries(fw, judgements, s.org_id)}
+            {
+                "s": s,
+                "anchor": anchor_id("org", s.org_id),
+                "entries": _org_entries(fw, judgements, s.org_id),
+            }
             for s in orgs
         ],
     )
@@ -205,6 +223,7 @@ def write_report_html(
 ) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report_html(framework, judgements, org_summaries, summary),
-                    encoding="utf-8")
+    path.write_text(
+        render_report_html(framework, judgements, org_summaries, summary), encoding="utf-8"
+    )
     return path

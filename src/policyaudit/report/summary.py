@@ -139,9 +139,7 @@ def dedicated_groups(orgs: Sequence[OrganisationSummary]) -> dict:
             "standards_met_lenient": describe([s.standards_met_lenient for s in members]),
         }
     means = [groups[k]["standards_met"]["mean"] for k in ("dedicated", "not_dedicated")]
-    groups["difference_in_mean_met"] = (
-        means[0] - means[1] if None not in means else None
-    )
+    groups["difference_in_mean_met"] = means[0] - means[1] if None not in means else None
     return groups
 
 

@@ -20,8 +20,9 @@ def _mean(value: float | None) -> str:
 
 
 def summary_table(fw: Framework, orgs: Sequence[OrganisationSummary]) -> Table:
-    table = Table(title=f"{escape(fw.id)}: {len(orgs)} organisations x {len(fw.standards)} "
-                        "standards")
+    table = Table(
+        title=f"{escape(fw.id)}: {len(orgs)} organisations x {len(fw.standards)} standards"
+    )
     table.add_column("org", no_wrap=True)
     table.add_column("name")
     for column in ("met", "lenient", "partial", "conflicts"):

@@ -30,8 +30,17 @@ from policyaudit.report.tables import (
 VERDICT_COLOURS = {"met": "#A6D96A", "partial": "#FEE08B", "not_met": "#F4A582"}
 CONFLICT_MARK = "+C"
 STANDARD_COLUMNS = (
-    "id", "title", "nice_refs", "criteria_met", "criteria_partial", "criteria_not_met",
-    "criteria_conflicts", "n_met", "n_partial", "n_not_met", "n_conflicts",
+    "id",
+    "title",
+    "nice_refs",
+    "criteria_met",
+    "criteria_partial",
+    "criteria_not_met",
+    "criteria_conflicts",
+    "n_met",
+    "n_partial",
+    "n_not_met",
+    "n_conflicts",
 )
 
 
@@ -66,10 +75,17 @@ def _standard_row(fw: Framework, std_id: str, judgements: Sequence[Judgement]) -
     own = [j for j in judgements if j.standard_id == std_id]
     c = std.criteria
     return [
-        std.id, std.title, "; ".join(std.nice_refs), c.met, c.partial or "", c.not_met,
+        std.id,
+        std.title,
+        "; ".join(std.nice_refs),
+        c.met,
+        c.partial or "",
+        c.not_met,
         c.conflicts or "",
-        sum(j.verdict == "met" for j in own), sum(j.verdict == "partial" for j in own),
-        sum(j.verdict == "not_met" for j in own), sum(bool(j.conflicts) for j in own),
+        sum(j.verdict == "met" for j in own),
+        sum(j.verdict == "partial" for j in own),
+        sum(j.verdict == "not_met" for j in own),
+        sum(bool(j.conflicts) for j in own),
     ]
 
 
@@ -115,10 +131,22 @@ def write_xlsx(
     with xlsxwriter.Workbook(str(path), options) as wb:
         bold = wb.add_format({"bold": True})
         _write_matrix(wb, wb.add_worksheet("matrix"), fw, ordered, orgs, bold)
-        _write_table(wb.add_worksheet("organisations"), ORGANISATION_COLUMNS,
-                     [organisation_row(s) for s in orgs], bold)
-        _write_table(wb.add_worksheet("judgements"), JUDGEMENT_COLUMNS,
-                     [judgement_row(j) for j in ordered], bold)
-        _write_table(wb.add_worksheet("standards"), STANDARD_COLUMNS,
-                     [_standard_row(fw, s.id, ordered) for s in fw.standards], bold)
+        _write_table(
+            wb.add_worksheet("organisations"),
+            ORGANISATION_COLUMNS,
+            [organisation_row(s) for s in orgs],
+            bold,
+        )
+        _write_table(
+            wb.add_worksheet("judgements"),
+            JUDGEMENT_COLUMNS,
+            [judgement_row(j) for j in ordered],
+            bold,
+        )
+        _write_table(
+            wb.add_worksheet("standards"),
+            STANDARD_COLUMNS,
+            [_standard_row(fw, s.id, ordered) for s in fw.standards],
+            bold,
+        )
     return path
