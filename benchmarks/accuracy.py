@@ -30,16 +30,24 @@ def report(acc: Accuracy, show: int = 0) -> None:
     print(f"dedicated policy    {acc.dedicated_accuracy:.3f}")
     print(f"definition class    {acc.definition_accuracy:.3f}")
     print(f"harm reduction      {acc.harm_reduction_accuracy:.3f}")
-    print(f"confidence >= 0.9   n={acc.high_confidence_n}  agree {acc.high_confidence_accuracy:.3f}")
-    print("confidence bands    " + "  ".join(
-        f"{c:.2f}: {ok:.2f} (n={n})" for c, n, ok in acc.confidence_bands))
+    print(
+        f"confidence >= 0.9   n={acc.high_confidence_n}  agree {acc.high_confidence_accuracy:.3f}"
+    )
+    print(
+        "confidence bands    "
+        + "  ".join(f"{c:.2f}: {ok:.2f} (n={n})" for c, n, ok in acc.confidence_bands)
+    )
     print("\nstandard  n  agree  kappa  disagreements (org:gold->engine)")
     for row in acc.per_standard:
-        print(f"{row.standard_id:<8} {row.n:>2}  {row.agreement:.2f}  {row.kappa:>5.2f}  "
-              f"{' '.join(row.confusions)}")
+        print(
+            f"{row.standard_id:<8} {row.n:>2}  {row.agreement:.2f}  {row.kappa:>5.2f}  "
+            f"{' '.join(row.confusions)}"
+        )
     for g, j in acc.disagreements[:show]:
-        print(f"\n- {g.org_id} {g.standard_id}: gold {g.verdict}{'+C' if g.conflicts else ''}, "
-              f"engine {j.verdict}{'+C' if j.conflicts else ''} ({j.rationale})")
+        print(
+            f"\n- {g.org_id} {g.standard_id}: gold {g.verdict}{'+C' if g.conflicts else ''}, "
+            f"engine {j.verdict}{'+C' if j.conflicts else ''} ({j.rationale})"
+        )
         print(f"    gold [{g.evidence_document}] {g.evidence_quote[:200]}")
         if j.evidence:
             print(f"    ours [{j.evidence.document}] {j.evidence.quote[:200]}")
@@ -53,13 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("gold", type=Path)
     ap.add_argument("--framework", default=None)
     ap.add_argument("--semantic", action="store_true", help="rank evidence with the embedder")
-    ap.add_argument("--use-overrides", action="store_true",
-                    help="apply organisations.csv has_dedicated_policy (default: measure detection)")
+    ap.add_argument(
+        "--use-overrides",
+        action="store_true",
+        help="apply organisations.csv has_dedicated_policy (default: measure detection)",
+    )
     ap.add_argument("--show", type=int, default=0, help="print up to N disagreements")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    acc = measure(args.corpus, args.gold, args.framework, args.semantic,
-                  use_overrides=args.use_overrides)
+    acc = measure(
+        args.corpus, args.gold, args.framework, args.semantic, use_overrides=args.use_overrides
+    )
     print(f"audited {args.corpus} in {time.perf_counter() - t0:.1f}s")
     report(acc, args.show)
     return 0

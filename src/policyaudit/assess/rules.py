@@ -60,11 +60,14 @@ def element_hits(
         sentences = passage_units(sentences)
     hits = []
     for sent in sentences:
-        if sent.delegating != delegating and not element.in_references:
-            continue
-        if delegating and element.in_references:
-            continue
-        text = sent.passage.text[sent.start : sent.end] if element.in_references else sent.match_text
+        if element.in_references:
+            if delegating:  # cross-references already count as this element's evidence
+                continue
+            text = sent.passage.text[sent.start : sent.end]
+        else:
+            if sent.delegating != delegating:
+                continue
+            text = sent.match_text
         if element.exclude and _any(element.exclude, text):
             continue
         spans = next((s for cue in element.cues if (s := _match_cue(cue, text))), None)
