@@ -330,3 +330,42 @@ def test_parse_verdict_conflict_quote_and_fences() -> None:
         )
     with pytest.raises(ValueError, match="needs a quote"):
         parse_verdict('{"verdict": "partial", "conflicts": false, "quote": ""}', ["x"])
+
+
+def test_audit_command_sends_low_confidence_cells_to_the_judge(
+    server: FakeServer, tmp_path: Any
+) -> None:
+    """`policyaudit audit --judge-url` re-judges only the cells below the threshold."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from policyaudit.cli.main import app
+
+    for _ in range(60):
+        server.reply_verdict(verdict="not_met", conflicts=False, quote="", reason="nothing")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            "--out",
+            str(out),
+            "--lexical",
+            "--no-progress",
+            "--judge-url",
+            server.url,
+            "--judge-model",
+            MODEL,
+            "--judge-below",
+            "0.7",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with (out / "judgements.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    judged = [r for r in rows if r["evidence_source"] == f"llm:{MODEL}"]
+    assert len(judged) == len(server.requests) > 0
+    assert all(float(r["confidence"]) < 0.7 and r["verdict"] == "not_met" for r in judged)
+    assert all(r["rationale"].startswith("external judge: ") for r in judged)
+    assert all(r["evidence_source"] == "engine" for r in rows if float(r["confidence"]) >= 0.7)

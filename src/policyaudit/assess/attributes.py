@@ -10,10 +10,13 @@ from policyaudit.assess.types import Judgement, OrgAttributes
 from policyaudit.framework.schema import Framework
 
 
-def dedicated_documents(framework: Framework, titles: dict[str, str]) -> list[str]:
-    """Documents whose title says their main subject is the framework's topic.
+def dedicated_documents(
+    framework: Framework, titles: dict[str, str], purposes: dict[str, str] | None = None
+) -> list[str]:
+    """Documents whose main subject is the framework's topic, by title or stated purpose.
 
-    ``titles`` maps document stem to stated title (the stem itself where none was found).
+    ``titles`` maps document stem to stated title (the stem stands in where none was found);
+    ``purposes`` maps stem to the text of its opening sections.
     """
     rule = framework.attributes.dedicated_policy
     if rule is None:
@@ -21,9 +24,26 @@ def dedicated_documents(framework: Framework, titles: dict[str, str]) -> list[st
     out = []
     for stem, title in titles.items():
         text = title or stem.replace("-", " ")
-        if matches_any(rule.title_cues, text) and not matches_any(rule.exclude_title_cues, text):
+        if matches_any(rule.exclude_title_cues, text):
+            continue
+        by_title = matches_any(rule.title_cues, text)
+        by_purpose = (
+            bool(rule.purpose_cues)
+            and not matches_any(rule.other_subject_title_cues, text)
+            and matches_any(rule.purpose_cues, (purposes or {}).get(stem, ""))
+        )
+        if by_title or by_purpose:
             out.append(stem)
     return sorted(out)
+
+
+def stated_purposes(org: OrgText, framework: Framework) -> dict[str, str]:
+    """Each document's purpose/scope/introduction text, where the document states its subject."""
+    texts: dict[str, list[str]] = {}
+    for s in org.sentences:
+        if s.descriptive:
+            texts.setdefault(s.passage.document, []).append(s.text)
+    return {doc: " ".join(parts) for doc, parts in texts.items()}
 
 
 def definition_class(framework: Framework, judgements: Sequence[Judgement]) -> tuple[str, str, str]:
@@ -53,7 +73,7 @@ def organisation_attributes(
     titles: dict[str, str],
     dedicated_override: bool | None = None,
 ) -> OrgAttributes:
-    dedicated = dedicated_documents(framework, titles)
+    dedicated = dedicated_documents(framework, titles, stated_purposes(org, framework))
     cls, def_doc, def_text = definition_class(framework, judgements)
     cues = framework.attributes.harm_reduction_cues
     harm_reduction = bool(cues) and any(matches_any(cues, s.match_text) for s in org.sentences)

@@ -38,6 +38,7 @@ from policyaudit.store.db import make_engine, session_scope
 
 NEAREST_K = 3
 CANDIDATES_K = 20  # lexical candidates per standard that the embedder re-ranks
+EMBED_CHUNK = 64
 
 
 @dataclass
@@ -177,6 +178,19 @@ def _similarity(embedder, engine: Engine) -> Similarity:
     return similarity
 
 
+def _candidates(org: OrgData, standards) -> list[PassageView]:
+    """Passages lexical retrieval finds for these standards: what the embedder re-ranks."""
+    from policyaudit.assess.retrieve import PassageIndex
+
+    lexical = PassageIndex([p.id for p in org.passages], [p.text for p in org.passages])
+    by_id = {p.id: p for p in org.passages}
+    ids: dict = {}
+    for s in standards:
+        for hit in lexical.search(s.retrieval_query, None, k=CANDIDATES_K):
+            ids[hit.passage_id] = True
+    return [by_id[i] for i in ids]
+
+
 def _index(org: OrgData, embedder, engine: Engine, standards):
     """Fused lexical + semantic index over the passages lexical retrieval finds for these
     standards, and the query vectors.
@@ -189,21 +203,50 @@ def _index(org: OrgData, embedder, engine: Engine, standards):
 
     if not org.passages:
         return None, {}
-    ids = [p.id for p in org.passages]
-    texts = [p.text for p in org.passages]
-    lexical = PassageIndex(ids, texts)
     if embedder is None:
-        return lexical, {}
-    candidates: dict = {}
-    for s in standards:
-        for hit in lexical.search(s.retrieval_query, None, k=CANDIDATES_K):
-            candidates[hit.passage_id] = True
-    by_id = {p.id: p for p in org.passages}
-    cand_ids = list(candidates)
+        return PassageIndex([p.id for p in org.passages], [p.text for p in org.passages]), {}
+    candidates = _candidates(org, standards)
     cache = StoreEmbeddingCache(engine)
-    index = PassageIndex.build(cand_ids, [by_id[i].text for i in cand_ids], embedder, cache)
+    index = PassageIndex.build(
+        [p.id for p in candidates], [p.text for p in candidates], embedder, cache
+    )
     vecs = embed_cached(embedder, [s.retrieval_query for s in standards], cache)
     return index, {s.id: vecs[i] for i, s in enumerate(standards)}
+
+
+def embed_ahead(
+    orgs: Sequence[OrgData], loaded: LoadedFramework, engine: Engine, embedder, progress: bool
+) -> int:
+    """Embed, with a progress bar, what judging these organisations will need; returns count.
+
+    Judging then finds every vector in the cache. Organisations whose judgements are all cached
+    need nothing, so an unchanged re-run does no model work.
+    """
+    from policyaudit.assess.embed import embed_cached, text_hash
+
+    fw = loaded.framework
+    key = framework_key(loaded)
+    hashes = {s.id: loaded.standard_hash(s) for s in fw.standards}
+    texts: dict[str, str] = {}
+    for org in orgs:
+        cached = cached_judgements(engine, key, org.fingerprint, hashes)
+        todo = [s for s in fw.standards if s.id not in cached]
+        if not todo or not org.passages:
+            continue
+        for p in _candidates(org, todo):
+            texts[text_hash(p.text)] = p.text
+        for s in todo:
+            for t in [
+                s.retrieval_query,
+                *[x for e in s.elements + s.conflicts for x in e.examples],
+            ]:
+                texts[text_hash(t)] = t
+    cache = StoreEmbeddingCache(engine)
+    missing = [h for h in texts if h not in cache.get_many(embedder.model_id, list(texts))]
+    chunks = [missing[i : i + EMBED_CHUNK] for i in range(0, len(missing), EMBED_CHUNK)]
+    for chunk in _progress(chunks, progress, "embedding", weights=[len(c) for c in chunks]):
+        embed_cached(embedder, [texts[h] for h in chunk], cache)
+    return len(missing)
 
 
 def record_run(
@@ -274,6 +317,7 @@ def audit(
         from policyaudit.assess.embed import Embedder
 
         embedder = Embedder(max_tokens=128)
+        embed_ahead(orgs, loaded, engine, embedder, progress)
     judgements: list[Judgement] = []
     attributes: list[OrgAttributes] = []
     judged = 0
@@ -289,14 +333,15 @@ def audit(
     return AuditResult(run_id, loaded, orgs, judgements, attributes, report.problems, judged)
 
 
-def _progress(orgs: list[OrgData], enabled: bool):
+def _progress(items: list, enabled: bool, label: str = "judging", weights: list[int] | None = None):
     if not enabled:
-        yield from orgs
+        yield from items
         return
     from rich.progress import Progress
 
+    steps = weights or [1] * len(items)
     with Progress(transient=True) as bar:
-        task = bar.add_task("judging", total=len(orgs))
-        for org in orgs:
-            yield org
-            bar.advance(task)
+        task = bar.add_task(label, total=sum(steps))
+        for item, step in zip(items, steps, strict=True):
+            yield item
+            bar.advance(task, step)

@@ -125,7 +125,16 @@ class DedicatedPolicyRule(_Strict):
 
     title_cues: list[str] = Field(min_length=1)
     exclude_title_cues: list[str] = Field(default_factory=list)
-    purpose_cues: list[str] = Field(default_factory=list)
+    purpose_cues: list[str] = Field(
+        default_factory=list,
+        description="a stated purpose that makes the topic the main subject; used only for "
+        "documents whose title names no other subject",
+    )
+    other_subject_title_cues: list[str] = Field(
+        default_factory=list,
+        description="titles naming another main subject (observation, searching...): their "
+        "purpose statements never make them dedicated policies",
+    )
 
 
 class Attributes(_Strict):
