@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from policyaudit.ingest import ingest
+from policyaudit.corpus.ingest import ingest
 from policyaudit.store import models as m
 from policyaudit.store.db import make_engine, session_scope
 

@@ -8,7 +8,7 @@ from conftest import fake_document
 from sqlalchemy import func, select
 
 from policyaudit.corpus import CorpusNotFoundError, Problem
-from policyaudit.ingest import IngestReport, ingest
+from policyaudit.corpus.ingest import IngestReport, ingest
 from policyaudit.store import models as m
 from policyaudit.store.db import make_engine, session_scope
 from policyaudit.store.read import to_extracted

@@ -212,8 +212,8 @@ def test_too_large(tmp_path: Path):
     assert err.value.problem == "too large"
 
 
-@pytest.mark.skipif(soffice_path() is not None, reason="LibreOffice installed: error path moot")
-def test_legacy_without_soffice(tmp_path: Path):
+def test_legacy_without_soffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("policyaudit.extract.legacy.shutil.which", lambda name: None)
     path = tmp_path / "old.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0 legacy word file")
     with pytest.raises(ExtractionError) as err:

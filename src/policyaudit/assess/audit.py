@@ -305,7 +305,7 @@ def audit(
     rejudge: Callable[[list[Judgement], list[OrgData]], int] | None = None,
 ) -> AuditResult:
     """Ingest ``corpus`` into ``db`` and judge every organisation x standard."""
-    from policyaudit.ingest import ingest
+    from policyaudit.corpus.ingest import ingest
 
     loaded = load_framework(framework)  # fail on a bad framework before any work
     report = ingest(corpus, db, workers=workers, progress=progress)

@@ -11,7 +11,7 @@ from rich.console import Console
 from policyaudit.cli.common import fail
 from policyaudit.corpus import CorpusNotFoundError
 from policyaudit.framework.loader import FrameworkError
-from policyaudit.ingest import EXIT_NO_CORPUS
+from policyaudit.corpus.ingest import EXIT_NO_CORPUS
 
 
 def _rejudge(url: str, model: str, threshold: float, framework):

@@ -9,7 +9,7 @@ import typer
 
 from policyaudit.cli.common import default_out_dir, fail
 from policyaudit.corpus import CorpusNotFoundError
-from policyaudit.ingest import EXIT_NO_CORPUS, IngestReport, ingest
+from policyaudit.corpus.ingest import EXIT_NO_CORPUS, IngestReport, ingest
 
 
 def summary(report: IngestReport) -> str:

@@ -16,7 +16,7 @@ from policyaudit import __version__
 from policyaudit.assess.types import Judgement, OrgAttributes
 from policyaudit.corpus import Problem
 from policyaudit.framework.loader import LoadedFramework
-from policyaudit.ingest import write_problems_csv as _write_problems_csv
+from policyaudit.corpus.ingest import write_problems_csv as _write_problems_csv
 from policyaudit.report.html import render_report_html, write_report_html
 from policyaudit.report.summary import build_summary, write_summary_json
 from policyaudit.report.tables import (
