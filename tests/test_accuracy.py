@@ -17,6 +17,7 @@ from policyaudit.demo import corpus_path
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "corpus-dev"
 HELDOUT_GOLD = ROOT / "tests" / "data" / "heldout" / "gold"
+HELDOUT2 = ROOT / "tests" / "data" / "heldout2"
 
 
 def _check(acc, kappa3: float, kappa_met: float, mae: float) -> None:
@@ -35,6 +36,13 @@ def test_demo_corpus_against_its_independent_gold_labels():
     """Written and coded by another author from the spec alone."""
     acc = measure(corpus_path(), HELDOUT_GOLD)
     assert acc.n == 60
+    _check(acc, kappa3=0.9, kappa_met=0.9, mae=0.75)
+
+
+def test_second_independent_corpus_against_its_gold_labels():
+    """Four trusts in four house styles, written and coded blind by a third author."""
+    acc = measure(HELDOUT2 / "corpus", HELDOUT2 / "gold")
+    assert acc.n == 80
     _check(acc, kappa3=0.9, kappa_met=0.9, mae=0.75)
 
 

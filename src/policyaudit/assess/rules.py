@@ -58,6 +58,7 @@ def element_hits(
     """
     if element.scope == "passage":
         sentences = passage_units(sentences)
+    sections = _by_section(sentences) if element.scope == "section" else {}
     hits = []
     for sent in sentences:
         if element.in_references:
@@ -70,7 +71,10 @@ def element_hits(
             text = sent.match_text
         if element.exclude and _any(element.exclude, text):
             continue
-        spans = next((s for cue in element.cues if (s := _match_cue(cue, text))), None)
+        if element.scope == "section":
+            spans = _section_match(element, sent, text, sections)
+        else:
+            spans = next((s for cue in element.cues if (s := _match_cue(cue, text))), None)
         if spans is None or not _polarity_ok(element, text, spans):
             continue
         p = sent.passage
@@ -82,6 +86,38 @@ def element_hits(
             continue
         hits.append(Hit(sent, spans))
     return hits
+
+
+def _by_section(sentences: list[Sentence]) -> dict[tuple, list[Sentence]]:
+    out: dict[tuple, list[Sentence]] = {}
+    for sent in sentences:
+        out.setdefault((sent.passage.document, sent.passage.section), []).append(sent)
+    return out
+
+
+def _section_match(
+    element: Element, sent: Sentence, text: str, sections: dict[tuple, list[Sentence]]
+) -> tuple[tuple[int, int], ...] | None:
+    """An all-of cue whose first pattern matches this sentence and whose other patterns match,
+    unnegated, somewhere in the same section ("A psychosocial assessment is completed. ...
+    This assessment should be repeated after every new episode")."""
+    for cue in element.cues:
+        patterns = [cue] if isinstance(cue, str) else cue
+        first = _rx(patterns[0]).search(text)
+        if first is None:
+            continue
+        others = sections.get((sent.passage.document, sent.passage.section), [])
+        if all(_matches_unnegated(p, others) for p in patterns[1:]):
+            return (first.span(),)
+    return None
+
+
+def _matches_unnegated(pattern: str, sentences: list[Sentence]) -> bool:
+    for other in sentences:
+        m = _rx(pattern).search(other.match_text)
+        if m and not is_negated_outside(other.match_text, [m.span()]):
+            return True
+    return False
 
 
 def passage_units(sentences: list[Sentence]) -> list[Sentence]:

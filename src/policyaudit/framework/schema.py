@@ -58,10 +58,11 @@ class Element(_Strict):
         default_factory=list,
         description="at least one must match the same sentence (a tighter topic link)",
     )
-    scope: Literal["sentence", "passage"] = Field(
+    scope: Literal["sentence", "passage", "section"] = Field(
         "sentence",
-        description="where an all-of cue's patterns must all match: one sentence, or one "
-        "paragraph (for an element that is stated and then qualified: 'It should be repeated')",
+        description="where an all-of cue's patterns must all match: one sentence, one "
+        "paragraph, or (section) the first pattern in a sentence and the others anywhere in "
+        "its section (an element stated, then qualified: 'This assessment should be repeated')",
     )
     in_references: bool = Field(
         False,

@@ -1,8 +1,8 @@
-"""Writes gold/judgements.csv and gold/organisations.csv and checks every quote verbatim
+"""Run after make_corpus.py with the project venv. Writes gold/judgements.csv and gold/organisations.csv and checks every quote verbatim
 against the extracted text of its corpus document (whitespace normalised)."""
 import csv, re, html as H
 from pathlib import Path
-HERE = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
 C = HERE / "corpus"
 SH, EO = "self-harm-policy", "engagement-and-observation-policy"
 DSH, CRA = "dsh-inpatient-policy", "clinical-risk-assessment-and-observation-procedure"
