@@ -139,8 +139,12 @@ def passage_units(sentences: list[Sentence]) -> list[Sentence]:
 
 
 def is_non_evidence(framework: Framework, section: tuple[str, ...]) -> bool:
-    """Contents lists, references and document control are about documents, not practice."""
-    return any(_any(framework.non_evidence_sections, h) for h in section)
+    """Contents lists, references and document control are about documents, not practice.
+
+    Only the section's own heading counts: a heading misread as the parent (a contents entry
+    taken for a heading) must not hide the real sections that follow it.
+    """
+    return bool(section) and _any(framework.non_evidence_sections, section[-1])
 
 
 def matches_any(patterns: list[str], text: str) -> bool:

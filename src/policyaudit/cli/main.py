@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from policyaudit.cli import audit, documents, frameworks, ingest
+from policyaudit.cli import audit, documents, frameworks, ingest, stats
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -20,5 +20,6 @@ def main() -> None:
 
 app.command("audit")(audit.audit_command)
 app.command("ingest")(ingest.ingest_command)
+app.command("stats")(stats.stats_command)
 app.command("documents")(documents.documents_command)
 app.add_typer(frameworks.app, name="frameworks")

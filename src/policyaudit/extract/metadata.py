@@ -160,17 +160,39 @@ def _date_field(lines: list[str], label_re: str) -> date | None:
 
 
 def _looks_like_org(text: str) -> bool:
-    return bool(re.search(r"\b(NHS|Trust|Council|Board|Health\s+Authority|CIC|Ltd)\s*$", text))
+    return bool(
+        re.search(
+            r"\b(NHS|Trust|Council|Board|Health\s+Authority|CIC|Ltd)\s*$", text, re.IGNORECASE
+        )
+    )
+
+
+# Headings every policy has: never its title.
+_GENERIC_HEADING = re.compile(
+    r"^\W*(\d+(\.\d+)*\.?\s|(part|section|appendix|annex|schedule)\b|[A-Z]\d*\s+[-–]\s)|"
+    r"^\W*(\d+(\.\d+)*\.?\s*)?(document (control|information|details|history|summary)|"
+    r"version (control|history)|amendment history|revision history|contents|table of contents|"
+    r"policy (summary|on a page)|key points|introduction|purpose|scope|definitions|"
+    r"document control sheet|equality (impact )?(assessment|analysis)|references|bibliography|"
+    r"glossary|appendices|associated documents)\W*$",
+    re.IGNORECASE,
+)
 
 
 def _title(blocks: list[Block], lines: list[str]) -> str | None:
     from_field = _first(_field_values(lines, _FIELD_LABELS["title"]))
     if from_field:
         return from_field
-    headings = [b for b in blocks if b.kind is BlockKind.HEADING]
+    headings = [
+        b
+        for b in blocks
+        if b.kind is BlockKind.HEADING
+        and not _looks_like_org(b.text)
+        and not _GENERIC_HEADING.match(b.text)
+    ]
     for wanted in (1, None):
         for b in headings:
-            if (wanted is None or b.level == wanted) and not _looks_like_org(b.text):
+            if wanted is None or b.level == wanted:
                 return b.text
     return None
 

@@ -96,23 +96,24 @@ def text_blocks(text: str, markdown: bool) -> list[Block]:
                     Block(BlockKind.HEADING, _strip_md(m.group(2)), None, len(m.group(1)))
                 )
                 continue
-            if (
-                i + 1 < len(lines)
-                and _SETEXT.match(lines[i + 1].strip())
-                and not para
-                and not _TABLE_SEPARATOR.match(stripped)
-                and not stripped.startswith("|")
-            ):
-                level = 1 if lines[i + 1].strip().startswith("=") else 2
-                blocks.append(Block(BlockKind.HEADING, _strip_md(stripped), None, level))
-                continue
-            if (
-                _SETEXT.match(stripped)
-                and blocks
-                and blocks[-1].kind is BlockKind.HEADING
-                and not para
-            ):
-                continue
+        # Underlined ("setext") headings are common in plain-text policies too.
+        if (
+            i + 1 < len(lines)
+            and _SETEXT.match(lines[i + 1].strip())
+            and not para
+            and not _TABLE_SEPARATOR.match(stripped)
+            and not stripped.startswith("|")
+        ):
+            level = 1 if lines[i + 1].strip().startswith("=") else 2
+            text = _strip_md(stripped) if markdown else stripped
+            blocks.append(Block(BlockKind.HEADING, text, None, level))
+            continue
+        if _SETEXT.match(stripped) and not markdown:
+            flush()  # a rule line (------) frames headings in plain text; it is not text
+            continue
+        if _SETEXT.match(stripped) and blocks and blocks[-1].kind is BlockKind.HEADING and not para:
+            continue
+        if markdown:
             if stripped.startswith("|"):
                 flush()
                 if not _TABLE_SEPARATOR.match(stripped):
@@ -120,6 +121,9 @@ def text_blocks(text: str, markdown: bool) -> list[Block]:
                 continue
         elif not para and (level := _txt_heading_level(stripped)) and _blank_after(lines, i):
             blocks.append(Block(BlockKind.HEADING, stripped, None, level))
+            continue
+        elif " | " in stripped and not para:
+            blocks.append(Block(BlockKind.TABLE_ROW, _table_row(stripped)))
             continue
         item = _LIST.match(line)
         if item:
@@ -132,8 +136,14 @@ def text_blocks(text: str, markdown: bool) -> list[Block]:
 
 
 def _blank_after(lines: list[str], i: int) -> bool:
-    """A plain-text heading stands on its own line (next line blank or the end)."""
-    return i + 1 >= len(lines) or not lines[i + 1].strip() or bool(_LIST.match(lines[i + 1]))
+    """A plain-text heading stands on its own line (next line blank, a bullet, or the end).
+
+    A numbered line followed by another numbered line is a contents list, not a heading.
+    """
+    if i + 1 >= len(lines) or not lines[i + 1].strip():
+        return not (i > 0 and _NUMBERED_HEADING.match(lines[i - 1].strip()))
+    nxt = lines[i + 1]
+    return bool(_LIST.match(nxt)) and not _NUMBERED_HEADING.match(nxt.strip())
 
 
 def extract_text(path: Path) -> ExtractedDocument:
