@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from policyaudit.extract import extract_document
 from policyaudit.corpus.ingest import ingest
+from policyaudit.extract import extract_document
 from policyaudit.store import models as m
 from policyaudit.store.db import make_engine, session_scope
 from policyaudit.store.read import to_extracted

@@ -10,8 +10,8 @@ from rich.console import Console
 
 from policyaudit.cli.common import fail
 from policyaudit.corpus import CorpusNotFoundError
-from policyaudit.framework.loader import FrameworkError
 from policyaudit.corpus.ingest import EXIT_NO_CORPUS
+from policyaudit.framework.loader import FrameworkError
 
 
 def _rejudge(url: str, model: str, threshold: float, framework):

@@ -3,6 +3,7 @@
 Run with the project venv (needs reportlab and python-docx):
     /work/main/.venv/bin/python make_corpus.py
 """
+
 import csv
 import html
 import re
@@ -13,7 +14,7 @@ from docx import Document
 from docx.shared import Pt
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet, ParagraphStyle
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -70,7 +71,9 @@ def parse(md_text):
 
 def to_pdf(blocks, dest, title):
     ss = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=ss["BodyText"], fontName="Helvetica", fontSize=10, leading=13)
+    body = ParagraphStyle(
+        "body", parent=ss["BodyText"], fontName="Helvetica", fontSize=10, leading=13
+    )
     cell = ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5)
     hs = {1: ss["Title"], 2: ss["Heading2"], 3: ss["Heading3"]}
     story = []
@@ -84,13 +87,19 @@ def to_pdf(blocks, dest, title):
             story.append(Paragraph(html.escape(b[1]), body, bulletText="\u2022"))
         elif b[0] == "table":
             ncol = max(len(r) for r in b[1])
-            rows = [[Paragraph(html.escape(c), cell) for c in r + [""] * (ncol - len(r))] for r in b[1]]
+            rows = [
+                [Paragraph(html.escape(c), cell) for c in r + [""] * (ncol - len(r))] for r in b[1]
+            ]
             t = Table(rows, colWidths=[170 * mm / ncol] * ncol, repeatRows=1)
-            t.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
+            t.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
             story.append(t)
             story.append(Spacer(1, 6))
 
@@ -101,8 +110,15 @@ def to_pdf(blocks, dest, title):
         canvas.drawRightString(190 * mm, 10 * mm, f"Page {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(str(dest), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
-                            topMargin=18 * mm, bottomMargin=18 * mm, title=title)
+    doc = SimpleDocTemplate(
+        str(dest),
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
 
 
@@ -129,13 +145,20 @@ def to_docx(blocks, dest, title):
 
 
 def to_html(blocks, dest, title, org):
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>{html.escape(title)} | {html.escape(org)}</title>",
-           "<style>body{font-family:Arial,sans-serif;max-width:60em;margin:auto;}"
-           "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px}</style>",
-           "</head>", "<body>",
-           '<header><p><a href="/">Home</a> &gt; <a href="/about-us/policies">Our policies</a> &gt; '
-           f"{html.escape(title)}</p></header>", "<main>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{html.escape(title)} | {html.escape(org)}</title>",
+        "<style>body{font-family:Arial,sans-serif;max-width:60em;margin:auto;}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px}</style>",
+        "</head>",
+        "<body>",
+        '<header><p><a href="/">Home</a> &gt; <a href="/about-us/policies">Our policies</a> &gt; '
+        f"{html.escape(title)}</p></header>",
+        "<main>",
+    ]
     in_list = False
     for b in blocks:
         if b[0] != "li" and in_list:
@@ -154,14 +177,19 @@ def to_html(blocks, dest, title, org):
             out.append("<table>")
             for i, r in enumerate(b[1]):
                 tag = "th" if i == 0 else "td"
-                out.append("<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in r) + "</tr>")
+                out.append(
+                    "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in r) + "</tr>"
+                )
             out.append("</table>")
     if in_list:
         out.append("</ul>")
-    out += ["</main>",
-            f"<footer><p>&copy; {html.escape(org)}. This page was printed from the Trust website and "
-            "may not be the current version. Contact us: policy.office@example.nhs.uk</p></footer>",
-            "</body>", "</html>"]
+    out += [
+        "</main>",
+        f"<footer><p>&copy; {html.escape(org)}. This page was printed from the Trust website and "
+        "may not be the current version. Contact us: policy.office@example.nhs.uk</p></footer>",
+        "</body>",
+        "</html>",
+    ]
     dest.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
