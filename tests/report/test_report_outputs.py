@@ -76,9 +76,10 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def test_write_all_writes_the_six_contract_files(written, tmp_path) -> None:
-    assert set(written) == set(OUTPUT_FILES)
-    for name, path in written.items():
-        assert path == tmp_path / "out" / name and path.is_file()
+    assert set(written) == {*OUTPUT_FILES, "gaps"}
+    for name in OUTPUT_FILES:
+        assert written[name] == tmp_path / "out" / name and written[name].is_file()
+    assert written["gaps"] == tmp_path / "out" / "gaps" and written["gaps"].is_dir()
 
 
 def test_judgements_csv_columns_order_and_values(written) -> None:
@@ -240,7 +241,7 @@ def test_report_html_escapes_document_text(written) -> None:
 
 def test_report_html_is_self_contained(written) -> None:
     html = written["report.html"].read_text(encoding="utf-8")
-    assert html.count("<svg") == 1
+    assert html.count("<svg") == 3  # heatmap, prevalence, standards met by group
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
     assert "<link" not in html and "@import" not in html and "<?xml" not in html
 

@@ -144,8 +144,8 @@ def judge_org(
     fresh: dict[str, Judgement] = {}
     if todo:
         similarity = _similarity(embedder, engine) if embedder else None
-        index, vecs = _index(org, embedder, engine, todo)
-        by_id = {p.id: p for p in org.passages}
+        index, vecs = _index(text.passages, embedder, engine, todo)
+        by_id = {p.id: p for p in text.passages}
         for standard in todo:
             j = judge_standard(standard, text, similarity)
             assign_confidence(j, standard)
@@ -178,12 +178,12 @@ def _similarity(embedder, engine: Engine) -> Similarity:
     return similarity
 
 
-def _candidates(org: OrgData, standards) -> list[PassageView]:
+def _candidates(passages: Sequence[PassageView], standards) -> list[PassageView]:
     """Passages lexical retrieval finds for these standards: what the embedder re-ranks."""
     from policyaudit.assess.retrieve import PassageIndex
 
-    lexical = PassageIndex([p.id for p in org.passages], [p.text for p in org.passages])
-    by_id = {p.id: p for p in org.passages}
+    lexical = PassageIndex([p.id for p in passages], [p.text for p in passages])
+    by_id = {p.id: p for p in passages}
     ids: dict = {}
     for s in standards:
         for hit in lexical.search(s.retrieval_query, None, k=CANDIDATES_K):
@@ -191,7 +191,7 @@ def _candidates(org: OrgData, standards) -> list[PassageView]:
     return [by_id[i] for i in ids]
 
 
-def _index(org: OrgData, embedder, engine: Engine, standards):
+def _index(passages: Sequence[PassageView], embedder, engine: Engine, standards):
     """Fused lexical + semantic index over the passages lexical retrieval finds for these
     standards, and the query vectors.
 
@@ -201,11 +201,11 @@ def _index(org: OrgData, embedder, engine: Engine, standards):
     from policyaudit.assess.embed import embed_cached
     from policyaudit.assess.retrieve import PassageIndex
 
-    if not org.passages:
+    if not passages:
         return None, {}
     if embedder is None:
-        return PassageIndex([p.id for p in org.passages], [p.text for p in org.passages]), {}
-    candidates = _candidates(org, standards)
+        return PassageIndex([p.id for p in passages], [p.text for p in passages]), {}
+    candidates = _candidates(passages, standards)
     cache = StoreEmbeddingCache(engine)
     index = PassageIndex.build(
         [p.id for p in candidates], [p.text for p in candidates], embedder, cache
@@ -231,9 +231,10 @@ def embed_ahead(
     for org in orgs:
         cached = cached_judgements(engine, key, org.fingerprint, hashes)
         todo = [s for s in fw.standards if s.id not in cached]
-        if not todo or not org.passages:
+        eligible = prepare(org.org_id, org.passages, fw).passages
+        if not todo or not eligible:
             continue
-        for p in _candidates(org, todo):
+        for p in _candidates(eligible, todo):
             texts[text_hash(p.text)] = p.text
         for s in todo:
             for t in [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -69,6 +70,8 @@ def audit_command(
     Exit status: 0 done, 1 done but some input files were skipped, 2 nothing could be audited.
     """
     from policyaudit.assess.audit import audit
+    from policyaudit.report.rebuild import analysis_for
+    from policyaudit.store.db import make_engine
     from policyaudit.framework.loader import load_framework
     from policyaudit.report.outputs import write_all
     from policyaudit.report.terminal import print_terminal_summary
@@ -92,8 +95,19 @@ def audit_command(
     names = {o.org_id: o.name for o in result.organisations}
     n_docs = {o.org_id: o.n_documents for o in result.organisations}
     run_info = {"run_id": result.run_id, "corpus": str(corpus), "judged": result.judged}
+    analysis = analysis_for(
+        make_engine(db), loaded, result.judgements, result.attributes, date.today()
+    )
     paths = write_all(
-        out, loaded, result.judgements, result.attributes, names, n_docs, result.problems, run_info
+        out,
+        loaded,
+        result.judgements,
+        result.attributes,
+        names,
+        n_docs,
+        result.problems,
+        run_info,
+        analysis,
     )
     console = Console()
     print_terminal_summary(console, loaded.framework, result.judgements, _summaries(result))

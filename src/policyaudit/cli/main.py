@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from policyaudit.cli import audit, documents, frameworks, ingest, stats
+from policyaudit.cli import audit, compare, documents, frameworks, ingest, report, stats
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -21,5 +21,7 @@ def main() -> None:
 app.command("audit")(audit.audit_command)
 app.command("ingest")(ingest.ingest_command)
 app.command("stats")(stats.stats_command)
+app.command("report")(report.report_command)
+app.command("compare")(compare.compare_command)
 app.command("documents")(documents.documents_command)
 app.add_typer(frameworks.app, name="frameworks")

@@ -1,27 +1,43 @@
 """report.html: one self-contained file a reviewer can open, mail or archive.
 
-The heatmap is an inline SVG drawn by matplotlib (Agg, no display needed); each cell links to
-the evidence entry of its organisation and standard. All document text goes through Jinja2 with
-autoescaping on, so a quote can never inject markup.
+The figures (heatmap, prevalence bars, standards met by group) are inline SVGs drawn by
+matplotlib (Agg, no display needed); each heatmap cell links to the evidence entry of its
+organisation and standard, and each organisation links to its gap report. All document text
+goes through Jinja2 with autoescaping on, so a quote can never inject markup.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from policyaudit.assess.types import Evidence, Judgement
 from policyaudit.framework.loader import LoadedFramework
 from policyaudit.framework.schema import Framework
+from policyaudit.report.figures import (
+    analysis_standards,
+    definition_rows,
+    group_title,
+    group_values,
+    harm_reduction_rows,
+    harm_standard_ids,
+    information_rows,
+    mann_whitney,
+    prevalence_rows,
+)
+from policyaudit.report.gaps import gap_links
+from policyaudit.report.plots import (
+    group_svg,
+    label_svg,
+    new_figure,
+    plain,
+    prevalence_svg,
+    svg_text,
+)
 from policyaudit.report.tables import (
     OrganisationSummary,
     framework_of,
@@ -50,26 +66,6 @@ def evidence_anchor(org_id: str, standard_id: str) -> str:
     return anchor_id("ev", org_id, standard_id)
 
 
-def _plain(label: str) -> str:
-    """Matplotlib reads ``$...$`` as mathematics; organisation names are plain text."""
-    return label.replace("$", r"\$")
-
-
-def _svg_text(fig: Figure) -> str:
-    """The figure as an <svg> element ready to inline: no XML prolog, DOCTYPE or metadata."""
-    buf = io.StringIO()
-    fig.savefig(
-        buf,
-        format="svg",
-        bbox_inches="tight",
-        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
-    )
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
-    # in-page links must not open a new window (matplotlib adds target="_blank")
-    return re.sub(r'(<a xlink:href="#[^"]*") target="_blank"', r"\1", svg)
-
-
 def heatmap_svg(
     framework: Framework | LoadedFramework, judgements: Sequence[Judgement], org_ids: Sequence[str]
 ) -> str:
@@ -79,17 +75,13 @@ def heatmap_svg(
     by_cell = {(j.org_id, j.standard_id): j for j in judgements}
     width = max(5.0, 1.8 + 0.38 * len(std_ids))
     height = max(2.0, 1.4 + 0.3 * len(org_ids))
-    rc = {"svg.fonttype": "none", "svg.hashsalt": "policyaudit", "font.size": 8}
-    with matplotlib.rc_context(rc):
-        # a bare Figure on an Agg canvas: no pyplot state, no display, safe on servers
-        fig = Figure(figsize=(width, height))
-        FigureCanvasAgg(fig)
+    with new_figure(width, height) as fig:
         ax = fig.add_subplot()
         for r, org in enumerate(org_ids):
             for c, std in enumerate(std_ids):
                 _draw_cell(ax, r, c, by_cell.get((org, std)), evidence_anchor(org, std))
         _style_axes(ax, std_ids, org_ids)
-        return _svg_text(fig)
+        return svg_text(fig)
 
 
 def _draw_cell(ax, row: int, col: int, j: Judgement | None, anchor: str) -> None:
@@ -121,8 +113,8 @@ def _style_axes(ax, std_ids: Sequence[str], org_ids: Sequence[str]) -> None:
     ax.set_ylim(len(org_ids), 0)
     ax.set_aspect("equal")
     ax.xaxis.tick_top()
-    ax.set_xticks([i + 0.5 for i in range(len(std_ids))], [_plain(s) for s in std_ids], rotation=90)
-    ax.set_yticks([i + 0.5 for i in range(len(org_ids))], [_plain(o) for o in org_ids])
+    ax.set_xticks([i + 0.5 for i in range(len(std_ids))], [plain(s) for s in std_ids], rotation=90)
+    ax.set_yticks([i + 0.5 for i in range(len(org_ids))], [plain(o) for o in org_ids])
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -133,7 +125,8 @@ def _style_axes(ax, std_ids: Sequence[str], org_ids: Sequence[str]) -> None:
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=4, frameon=False)
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The report's Jinja2 environment: HTML autoescaping on every template, strict names."""
     # autoescape=True for every template: the file name ends in .j2, which
     # select_autoescape would not recognise as HTML
     env = jinja2.Environment(
@@ -181,19 +174,54 @@ def _org_entries(fw: Framework, judgements: Sequence[Judgement], org_id: str) ->
     return entries
 
 
+def figures(
+    judgements: Sequence[Judgement],
+    orgs: Sequence[OrganisationSummary],
+    org_ids: Sequence[str],
+    fw: Framework,
+    summary: Mapping[str, Any],
+) -> dict[str, str]:
+    """The three inline SVGs: heatmap, prevalence bars, standards met by group."""
+    analysis = summary.get("analysis") or {}
+    prevalence = prevalence_rows(summary["standards"], analysis_standards(analysis))
+    intervals = " with 95% Wilson intervals" if any(r.low is not None for r in prevalence) else ""
+    prevalence_title = f"Organisations meeting each standard{intervals}"
+    group_title_text = group_title(analysis)
+    return {
+        "heatmap": label_svg(
+            heatmap_svg(fw, judgements, org_ids), "fig-heatmap", "Organisations x standards"
+        ),
+        "prevalence": label_svg(
+            prevalence_svg(prevalence, prevalence_title), "fig-prevalence", prevalence_title
+        ),
+        "groups": label_svg(
+            group_svg(group_values(orgs), group_title_text, ymax=len(fw.standards)),
+            "fig-groups",
+            group_title_text,
+        ),
+    }
+
+
 def render_report_html(
     framework: Framework | LoadedFramework,
     judgements: Sequence[Judgement],
     org_summaries: Sequence[OrganisationSummary],
     summary: Mapping[str, Any],
+    gap_hrefs: Mapping[str, str] | None = None,
 ) -> str:
-    """The report as a string (pure apart from drawing the figure)."""
+    """The report as a string (pure apart from drawing the figures).
+
+    ``gap_hrefs`` maps org_id to its gap report's relative link (default: ``gaps/<org>.html``,
+    where ``write_all`` puts them).
+    """
     fw = framework_of(framework)
     orgs = sorted(org_summaries, key=lambda s: org_sort_key(s.org_id))
     org_ids = [s.org_id for s in orgs]
     # cells of organisations without a summary still belong in the matrix
     org_ids += sorted({j.org_id for j in judgements} - set(org_ids), key=org_sort_key)
-    template = _environment().get_template(TEMPLATE)
+    links = dict(gap_links(org_ids)) if gap_hrefs is None else dict(gap_hrefs)
+    analysis = summary.get("analysis") or {}
+    template = environment().get_template(TEMPLATE)
     return template.render(
         fw=fw,
         summary=summary,
@@ -201,12 +229,19 @@ def render_report_html(
         across=summary["across_organisations"],
         groups=summary["dedicated_policy"],
         standards=summary["standards"],
-        analysis=summary.get("analysis") or {},
-        heatmap=heatmap_svg(fw, judgements, org_ids),  # our own SVG, marked safe in the template
+        analysis=analysis,
+        wilson={s.get("id"): s for s in analysis_standards(analysis)},
+        mw=mann_whitney(analysis),
+        figures=figures(judgements, orgs, org_ids, fw, summary),  # our own SVG: marked safe
+        definitions=definition_rows(orgs),
+        harm_reduction=harm_reduction_rows(orgs, analysis),
+        harm_ids=harm_standard_ids(analysis),
+        information=information_rows(orgs, analysis),
         organisations=[
             {
                 "s": s,
                 "anchor": anchor_id("org", s.org_id),
+                "gap_href": links.get(s.org_id, ""),
                 "entries": _org_entries(fw, judgements, s.org_id),
             }
             for s in orgs
@@ -220,10 +255,10 @@ def write_report_html(
     judgements: Sequence[Judgement],
     org_summaries: Sequence[OrganisationSummary],
     summary: Mapping[str, Any],
+    gap_hrefs: Mapping[str, str] | None = None,
 ) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        render_report_html(framework, judgements, org_summaries, summary), encoding="utf-8"
-    )
+    html = render_report_html(framework, judgements, org_summaries, summary, gap_hrefs)
+    path.write_text(html, encoding="utf-8")
     return path

@@ -11,18 +11,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from policyaudit import __version__
 from policyaudit.assess.types import Judgement, OrgAttributes
 from policyaudit.corpus import Problem
-from policyaudit.framework.loader import LoadedFramework
 from policyaudit.corpus.ingest import write_problems_csv as _write_problems_csv
+from policyaudit.framework.loader import LoadedFramework
+from policyaudit.framework.schema import Framework
+from policyaudit.report.gaps import GAP_DIR, write_gap_reports
 from policyaudit.report.html import render_report_html, write_report_html
 from policyaudit.report.summary import build_summary, write_summary_json
 from policyaudit.report.tables import (
     JUDGEMENT_COLUMNS,
     ORGANISATION_COLUMNS,
     OrganisationSummary,
+    framework_of,
     sort_judgements,
     summarise_organisation,
     write_judgements_csv,
@@ -45,11 +49,13 @@ __all__ = [
     "ORGANISATION_COLUMNS",
     "OUTPUT_FILES",
     "OrganisationSummary",
+    "GAP_DIR",
     "build_summary",
     "print_terminal_summary",
     "render_report_html",
     "summarise_organisation",
     "write_all",
+    "write_gap_reports",
     "write_judgements_csv",
     "write_organisations_csv",
     "write_problems_csv",
@@ -96,7 +102,7 @@ def complete_run_info(run_info: Mapping[str, Any], n_problems: int) -> dict[str,
 
 def write_all(
     out_dir: Path,
-    framework_loaded: LoadedFramework,
+    framework_loaded: LoadedFramework | Framework,
     judgements: Sequence[Judgement],
     attributes: Mapping[str, OrgAttributes] | Iterable[OrgAttributes],
     names: Mapping[str, str],
@@ -105,7 +111,8 @@ def write_all(
     run_info: Mapping[str, Any],
     analysis: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
-    """Write the six files of the output contract into ``out_dir``; return {file name: path}.
+    """Write the six files of the output contract into ``out_dir``, and the per-organisation
+    gap reports into ``out_dir/gaps``; return {file name: path} with ``gaps`` -> the folder.
 
     ``attributes`` may be a list or a dict keyed by org_id; ``run_info`` goes to summary.json's
     ``run`` (corpus, created, engine_version, ...); ``analysis`` (inferential statistics from
@@ -115,7 +122,7 @@ def write_all(
     out.mkdir(parents=True, exist_ok=True)
     attrs = attributes.values() if isinstance(attributes, Mapping) else attributes
     problems = list(problems)
-    ordered = sort_judgements(judgements, framework_loaded.framework)
+    ordered = sort_judgements(judgements, framework_of(framework_loaded))
     orgs = organisation_summaries(attrs, ordered, names, n_documents)
     info = complete_run_info(run_info, len(problems))
     summary = build_summary(framework_loaded, info, ordered, orgs, analysis=analysis)
@@ -123,7 +130,9 @@ def write_all(
     write_judgements_csv(paths["judgements.csv"], ordered)
     write_organisations_csv(paths["organisations.csv"], orgs)
     write_summary_json(paths["summary.json"], summary)
-    write_report_html(paths["report.html"], framework_loaded, ordered, orgs, summary)
-    write_xlsx(paths["judgements.xlsx"], framework_loaded, ordered, orgs)
+    gaps = write_gap_reports(out, framework_loaded, ordered, orgs, names)
+    hrefs = {org_id: f"{GAP_DIR}/{quote(p['html'].name)}" for org_id, p in gaps.items()}
+    write_report_html(paths["report.html"], framework_loaded, ordered, orgs, summary, hrefs)
+    write_xlsx(paths["judgements.xlsx"], framework_loaded, ordered, orgs, summary["analysis"])
     write_problems_csv(paths["problems.csv"], problems)
-    return paths
+    return {**paths, GAP_DIR: out / GAP_DIR}

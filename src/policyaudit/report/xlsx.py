@@ -6,8 +6,9 @@ must never become formulas or hyperlinks in a reviewer's spreadsheet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -15,6 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 from policyaudit.assess.types import Judgement
 from policyaudit.framework.loader import LoadedFramework
 from policyaudit.framework.schema import Framework
+from policyaudit.report.figures import analysis_standards
 from policyaudit.report.tables import (
     JUDGEMENT_COLUMNS,
     ORGANISATION_COLUMNS,
@@ -115,13 +117,66 @@ def _write_matrix(wb, ws: Worksheet, fw: Framework, judgements, orgs, bold) -> N
     ws.set_column(2, 1 + len(ids), 9)
 
 
+PREVALENCE_COLUMNS = (
+    "rank",
+    "id",
+    "title",
+    "n_judged",
+    "n_met",
+    "n_partial",
+    "pct_met",
+    "wilson_low_pct",
+    "wilson_high_pct",
+    "pct_met_lenient",
+)
+
+
+def _pct(value: Any) -> Cell:
+    """Proportions as percentages (as the report prints them); missing as an empty cell."""
+    return "" if value is None else round(100.0 * float(value), 2)
+
+
+def _group_keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(k for r in rows for k in (r.get("by_group") or {})))
+
+
+def prevalence_table(
+    analysis_standards: Sequence[Mapping[str, Any]],
+) -> tuple[list[str], list[list[Cell]]]:
+    """The analysis' ranked prevalence as a header and rows, a column per group's % met."""
+    groups = _group_keys(analysis_standards)
+    header = [*PREVALENCE_COLUMNS, *(f"pct_met_{g}" for g in groups)]
+    rows = []
+    for rank, s in enumerate(analysis_standards, start=1):
+        lenient = s.get("lenient") or {}
+        by_group = s.get("by_group") or {}
+        rows.append(
+            [
+                rank,
+                str(s.get("id", "")),
+                str(s.get("title", "")),
+                s.get("n_judged", ""),
+                s.get("n_met", ""),
+                s.get("n_partial", ""),
+                "" if s.get("pct_met") is None else round(float(s["pct_met"]), 2),
+                _pct(s.get("wilson_low")),
+                _pct(s.get("wilson_high")),
+                _pct(lenient.get("proportion")),
+                *(_pct((by_group.get(g) or {}).get("proportion")) for g in groups),
+            ]
+        )
+    return header, rows
+
+
 def write_xlsx(
     path: Path,
     framework: Framework | LoadedFramework,
     judgements: Sequence[Judgement],
     org_summaries: Sequence[OrganisationSummary],
+    analysis: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Sheets ``matrix``, ``organisations``, ``judgements`` and ``standards``."""
+    """Sheets ``matrix``, ``organisations``, ``judgements`` and ``standards``, and
+    ``prevalence`` (ranked, with Wilson intervals) where the analysis is given."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fw = framework_of(framework)
@@ -149,4 +204,8 @@ def write_xlsx(
             [_standard_row(fw, s.id, ordered) for s in fw.standards],
             bold,
         )
+        ranked = analysis_standards(analysis or {})
+        if ranked:
+            header, rows = prevalence_table(ranked)
+            _write_table(wb.add_worksheet("prevalence"), header, rows, bold)
     return path
