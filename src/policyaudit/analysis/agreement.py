@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.stats import norm
 from statsmodels.stats.inter_rater import cohens_kappa
 
 ORDINAL_VERDICTS: tuple[str, ...] = ("not_met", "partial", "met")
@@ -25,6 +26,8 @@ ORDINAL_VERDICTS: tuple[str, ...] = ("not_met", "partial", "met")
 
 RARE_MET = 0.2
 """Below this share of met codings, kappa is unreliable and AC1/PABAK should be read with it."""
+
+Z_95 = float(norm.ppf(0.975))
 
 Weights = Literal["linear", "quadratic"]
 Metric = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -60,17 +63,21 @@ def cohen_kappa(
     """Cohen's kappa, optionally weighted, with its asymptotic 95% interval (statsmodels).
 
     Weighted kappa uses the order of ``labels`` (linear: Cicchetti-Allison, quadratic:
-    Fleiss-Cohen). None where kappa is undefined: no cells, or one category only on both sides.
+    Fleiss-Cohen). The Wald interval is truncated to kappa's range [-1, 1], which small
+    per-standard samples overshoot. None where kappa is undefined: no cells, or one category
+    only on both sides.
     """
     table = contingency(a, b, labels)
     n = int(table.sum())
     if n == 0 or _single_category(table):
         return None
-    with warnings.catch_warnings():  # perfect agreement has a zero-variance interval
+    with warnings.catch_warnings():  # perfect agreement: a variance of 0 or -1e-17 (rounding)
         warnings.simplefilter("ignore", RuntimeWarning)
         res = cohens_kappa(table, wt=weights)
-    observed = float(np.trace(table) / n)
-    return Kappa(float(res.kappa), float(res.kappa_low), float(res.kappa_upp), n, observed)
+    half = Z_95 * math.sqrt(max(float(res.var_kappa), 0.0))
+    value = float(res.kappa)
+    low, high = max(-1.0, value - half), min(1.0, value + half)
+    return Kappa(value, low, high, n, float(np.trace(table) / n))
 
 
 def kappa(a: Sequence[str], b: Sequence[str], labels: Sequence[str]) -> Kappa:

@@ -33,10 +33,12 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _kappa(k: Kappa | None, interval: bool = True) -> str:
-    if k is None:
-        return "n/a"
-    return f"{k.kappa:.3f} [{k.low:.2f}, {k.high:.2f}]" if interval else f"{k.kappa:.3f}"
+def _kappa(k: Kappa | None) -> str:
+    return "n/a" if k is None else f"{k.kappa:.3f}"
+
+
+def _interval(k: Kappa | None) -> str:
+    return "" if k is None else f"{k.low:.2f}–{k.high:.2f}"
 
 
 def _row(label: str, f: AgreementFigures) -> list[str]:
@@ -45,28 +47,34 @@ def _row(label: str, f: AgreementFigures) -> list[str]:
         str(f.n),
         "n/a" if f.percent is None else f"{f.percent:.1f}",
         _kappa(f.kappa),
-        _kappa(f.kappa_linear, interval=False),
-        _kappa(f.kappa_quadratic, interval=False),
+        _interval(f.kappa),
+        _kappa(f.kappa_linear),
+        _kappa(f.kappa_quadratic),
         _num(f.alpha_ordinal),
         _num(f.ac1),
         _num(f.pabak),
     ]
 
 
+COLUMNS = ("standard", "n", "agree%", "κ", "κ 95% CI", "κw lin", "κw quad", "α ord", "AC1", "PABAK")
+
+
 def agreement_table(report: AgreementReport, per_standard: bool, a: str, b: str) -> Table:
     """Overall, then one row per standard: every figure side by side, rare standards marked."""
+    from rich import box
     from rich.table import Table
 
     table = Table(
         title=f"Agreement: {a} vs {b}",
-        caption="κ: Cohen's kappa [95% CI]; κw: weighted kappa; α: Krippendorff's ordinal alpha. "
-        "† met in under 20% of codings: kappa is deflated, read AC1 and PABAK. "
+        caption="κ Cohen's kappa; κw weighted kappa (linear, quadratic); α Krippendorff's "
+        "ordinal alpha. † met in under 20% of codings: kappa is deflated, read AC1 and PABAK. "
         "n/a: one verdict only, kappa undefined.",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for name in ("standard", "n", "agree %", "κ [95% CI]", "κw linear", "κw quad", "α ordinal"):
-        table.add_column(name, justify="left" if name == "standard" else "right")
-    table.add_column("AC1", justify="right")
-    table.add_column("PABAK", justify="right")
+    for name in COLUMNS:
+        table.add_column(name, justify="left" if name == "standard" else "right", no_wrap=True)
     table.add_row(*_row("all", report.overall), end_section=True)
     if per_standard:
         for sid, figures in report.per_standard.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from policyaudit.cli import audit, compare, documents, frameworks, ingest, report, stats
+from policyaudit.cli import agreement, audit, compare, documents, frameworks, ingest, report, stats
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -23,5 +23,6 @@ app.command("ingest")(ingest.ingest_command)
 app.command("stats")(stats.stats_command)
 app.command("report")(report.report_command)
 app.command("compare")(compare.compare_command)
+app.command("agreement")(agreement.agreement_command)
 app.command("documents")(documents.documents_command)
 app.add_typer(frameworks.app, name="frameworks")

@@ -16,7 +16,7 @@ from policyaudit.assess.types import Evidence, Judgement, OrgAttributes
 from policyaudit.framework.loader import LoadedFramework
 from policyaudit.framework.schema import Framework
 
-JUDGEMENT_COLUMNS: tuple[str, ...] = (
+CONTRACT_COLUMNS: tuple[str, ...] = (
     "org_id",
     "standard_id",
     "verdict",
@@ -28,10 +28,9 @@ JUDGEMENT_COLUMNS: tuple[str, ...] = (
     "evidence_quote",
     "conflict_document",
     "conflict_quote",
-    # extra columns: the contract allows additions at the end only
-    "evidence_source",
-    "rationale",
 )
+# extra columns: the contract allows additions at the end only
+JUDGEMENT_COLUMNS: tuple[str, ...] = (*CONTRACT_COLUMNS, "evidence_source", "rationale")
 
 ORGANISATION_COLUMNS: tuple[str, ...] = (
     "org_id",
