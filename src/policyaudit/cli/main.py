@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from policyaudit.cli import agreement, audit, compare, documents, frameworks, ingest, report, stats
+from policyaudit.cli import (
+    agreement,
+    audit,
+    compare,
+    documents,
+    frameworks,
+    ingest,
+    report,
+    review,
+    stats,
+    users,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,4 +36,6 @@ app.command("report")(report.report_command)
 app.command("compare")(compare.compare_command)
 app.command("agreement")(agreement.agreement_command)
 app.command("documents")(documents.documents_command)
+app.command("review")(review.review_command)
 app.add_typer(frameworks.app, name="frameworks")
+app.add_typer(users.app, name="users")
