@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from policyaudit.assess.types import Judgement, OrgAttributes, judgement_from_dict
+from policyaudit.assess.types import Evidence, Judgement, OrgAttributes, judgement_from_dict
 from policyaudit.corpus import Problem
 from policyaudit.framework.loader import LoadedFramework, load_framework
 from policyaudit.framework.schema import Framework
@@ -67,10 +68,11 @@ def _rank(source: str) -> int:
 
 
 def stored_judgements(engine: Engine, run_id: int) -> list[Judgement]:
-    """One judgement per organisation x standard of a run, rebuilt from its stored details.
+    """One judgement per organisation x standard of a run: the final verdict of each cell.
 
     Rows with a coder (one reviewer's coding) are left out; among the others a consensus or
-    human row overrides the engine's.
+    human row overrides the engine's. Then the review app's codings apply, by the precedence of
+    ``final_verdicts``: a consensus, else a human coding, else the engine.
     """
     with session_scope(engine) as session:
         rows = session.scalars(
@@ -81,7 +83,62 @@ def stored_judgements(engine: Engine, run_id: int) -> list[Judgement]:
             key = (row.org_id, row.standard_id)
             if key not in best or _rank(row.source) < _rank(best[key].source):
                 best[key] = row
-        return [judgement_of_row(row) for row in best.values()]
+        judgements = [judgement_of_row(row) for row in best.values()]
+        apply_reviews(session, run_id, judgements)
+        return judgements
+
+
+def apply_reviews(session: Session, run_id: int, judgements: Sequence[Judgement]) -> int:
+    """Put each reviewed cell's final human verdict in place of the engine's; returns how many.
+
+    The judgement keeps the engine's evidence unless the coder picked a passage; its source says
+    which verdict it is ("consensus", or "human:<coder>"), and its rationale keeps the engine's.
+    """
+    from policyaudit.store.review_models import final_verdicts
+
+    finals = final_verdicts(session, run_id)
+    changed = 0
+    for j in judgements:
+        final = finals.get((j.org_id, j.standard_id))
+        if final is None or final.source == "engine":
+            continue
+        engine_said = f"engine said {j.verdict}{' with conflicts' if j.conflicts else ''}"
+        j.verdict, j.conflicts = final.verdict, final.conflicts  # type: ignore[assignment]
+        j.source = "consensus" if final.source == "consensus" else f"human:{final.coder}"
+        j.rationale = f"{j.source} ({engine_said}: {j.rationale})"
+        picked = _picked_passage(session, run_id, j, final)
+        if picked is not None:
+            j.evidence = picked
+        if j.verdict == "not_met":
+            j.evidence = None
+        changed += 1
+    return changed
+
+
+def _picked_passage(session: Session, run_id: int, j: Judgement, final) -> Evidence | None:
+    """The passage a coder chose as the evidence, if they chose one."""
+    from policyaudit.store.review_models import Coding
+
+    if final.source != "human" or final.coder is None:
+        return None
+    passage_id = session.scalar(
+        select(Coding.evidence_passage_id).where(
+            Coding.run_id == run_id,
+            Coding.org_id == j.org_id,
+            Coding.standard_id == j.standard_id,
+            Coding.coder == final.coder,
+        )
+    )
+    passage = session.get(m.Passage, passage_id) if passage_id else None
+    if passage is None:
+        return None
+    return Evidence(
+        passage.document.stem,
+        passage.page,
+        " > ".join(passage.section.path),
+        passage.text[:400],
+        passage.id,
+    )
 
 
 def judgement_of_row(row: m.Judgement) -> Judgement:
