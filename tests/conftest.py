@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -85,3 +87,58 @@ def corpus_factory(tmp_path: Path) -> Callable[..., Path]:
         return write_corpus(tmp_path / "corpus", files, orgs_csv)
 
     return make
+
+
+# --- Databases: every store test runs on SQLite and, where a server is given, PostgreSQL ---
+
+PG_URL_ENV = "POLICYAUDIT_TEST_PG_URL"
+
+
+@pytest.fixture(scope="module")
+def pg_module_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new PostgreSQL database for this test module, dropped afterwards.
+
+    Skipped only when ``POLICYAUDIT_TEST_PG_URL`` is unset: with it set, an unreachable server
+    is an error, so CI cannot silently lose the PostgreSQL runs.
+    """
+    base = os.environ.get(PG_URL_ENV)
+    if not base:
+        pytest.skip(f"{PG_URL_ENV} is not set (start a server: scripts/pg-test-cluster.sh start)")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    module = request.module.__name__.rsplit(".", 1)[-1].lower()
+    name = f"pa_{module[:40]}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:  # FORCE: engines the tests left open hold connections
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database URL: a SQLite file, or a fresh schema in the module's PostgreSQL database.
+
+    The schema is the connection's only ``search_path`` entry, so each test sees only its own
+    tables while the module pays for one ``CREATE DATABASE``.
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    module_url = request.getfixturevalue("pg_module_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(module_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    url = make_url(module_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)

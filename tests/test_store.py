@@ -41,14 +41,14 @@ def _document(org_id: str = "A", relpath: str = "p.pdf") -> m.Document:
     return doc
 
 
-def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path / "a.sqlite")
+def test_foreign_keys_are_enforced(db_url: str) -> None:
+    engine = make_engine(db_url)
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         session.add(_document(org_id="NOT-AN-ORG"))
 
 
-def test_deleting_a_document_cascades_in_the_database(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path / "a.sqlite")
+def test_deleting_a_document_cascades_in_the_database(db_url: str) -> None:
+    engine = make_engine(db_url)
     with session_scope(engine) as session:
         session.add(m.Organisation(org_id="A"))
         session.add_all([_document(relpath="p.pdf"), _document(relpath="q.pdf")])
@@ -60,8 +60,8 @@ def test_deleting_a_document_cascades_in_the_database(tmp_path: Path) -> None:
         assert session.scalar(select(func.count()).select_from(m.Passage)) == 1
 
 
-def test_document_path_is_unique_per_organisation(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path / "a.sqlite")
+def test_document_path_is_unique_per_organisation(db_url: str) -> None:
+    engine = make_engine(db_url)
     with session_scope(engine) as session:
         session.add_all([m.Organisation(org_id="A"), m.Organisation(org_id="B")])
         session.add_all([_document("A"), _document("B")])
@@ -69,8 +69,8 @@ def test_document_path_is_unique_per_organisation(tmp_path: Path) -> None:
         session.add(_document("A"))
 
 
-def test_judgement_unique_per_run_org_standard_source_coder(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path / "a.sqlite")
+def test_judgement_unique_per_run_org_standard_source_coder(db_url: str) -> None:
+    engine = make_engine(db_url)
     with session_scope(engine) as session:
         run = m.Run(kind="audit")
         session.add(run)
@@ -84,8 +84,8 @@ def test_judgement_unique_per_run_org_standard_source_coder(tmp_path: Path) -> N
         session.add(m.Judgement(**row, coder="x"))
 
 
-def test_caches_round_trip(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path / "a.sqlite")
+def test_caches_round_trip(db_url: str) -> None:
+    engine = make_engine(db_url)
     vector = bytes(range(16))
     with session_scope(engine) as session:
         session.add(m.EmbeddingCache(model="minilm", text_hash="h", vector=vector))

@@ -1,6 +1,18 @@
 """Persistence: SQLAlchemy models (``store.models``) and engine/session helpers (``store.db``)."""
 
-from policyaudit.store.db import make_engine, session_factory, session_scope, sqlite_path, to_url
+from policyaudit.store.db import (
+    SchemaMismatchError,
+    current_revision,
+    exclusive,
+    head_revision,
+    make_engine,
+    session_factory,
+    session_scope,
+    sqlite_path,
+    to_url,
+    upgrade_schema,
+    upsert,
+)
 from policyaudit.store.models import (
     Base,
     Document,
@@ -25,11 +37,17 @@ __all__ = [
     "Passage",
     "ProblemRow",
     "Run",
+    "SchemaMismatchError",
     "Section",
+    "current_revision",
+    "exclusive",
+    "head_revision",
     "make_engine",
     "session_factory",
     "session_scope",
     "sqlite_path",
     "to_extracted",
     "to_url",
+    "upgrade_schema",
+    "upsert",
 ]

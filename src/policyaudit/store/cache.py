@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, select
 
-from policyaudit.store.db import session_scope
+from policyaudit.store.db import session_scope, upsert
 from policyaudit.store.models import EmbeddingCache, JudgementCache
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
@@ -35,15 +35,12 @@ class StoreEmbeddingCache:
         return found
 
     def put_many(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> None:
+        rows = [
+            {"model": model_id, "text_hash": h, "vector": np.asarray(v, np.float32).tobytes()}
+            for h, v in vectors.items()
+        ]
         with session_scope(self.engine) as session:
-            for text_hash, vec in vectors.items():
-                session.merge(
-                    EmbeddingCache(
-                        model=model_id,
-                        text_hash=text_hash,
-                        vector=np.asarray(vec, dtype=np.float32).tobytes(),
-                    )
-                )
+            upsert(session, EmbeddingCache, rows)
 
 
 def cached_judgements(
@@ -71,14 +68,15 @@ def store_judgements(
     payloads: Mapping[str, tuple[str, dict[str, Any]]],
 ) -> None:
     """Remember payloads by standard id -> (standard hash, payload)."""
+    rows = [
+        {
+            "framework_hash": framework_key,
+            "standard_hash": standard_hash,
+            "org_fingerprint": org_fingerprint,
+            "standard_id": standard_id,
+            "payload": payload,
+        }
+        for standard_id, (standard_hash, payload) in payloads.items()
+    ]
     with session_scope(engine) as session:
-        for standard_id, (standard_hash, payload) in payloads.items():
-            session.merge(
-                JudgementCache(
-                    framework_hash=framework_key,
-                    standard_hash=standard_hash,
-                    org_fingerprint=org_fingerprint,
-                    standard_id=standard_id,
-                    payload=payload,
-                )
-            )
+        upsert(session, JudgementCache, rows)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -56,18 +57,19 @@ class Document(Base):
     org_id: Mapped[str] = mapped_column(
         ForeignKey("organisations.org_id", ondelete="CASCADE"), index=True
     )
-    relpath: Mapped[str] = mapped_column(String(1000))  # relative to the organisation folder
+    # Paths and titles are Text: PostgreSQL rejects a value longer than a VARCHAR(n) length.
+    relpath: Mapped[str] = mapped_column(Text)  # relative to the organisation folder
     filename: Mapped[str] = mapped_column(String(500))
     stem: Mapped[str] = mapped_column(String(500))
     format: Mapped[str] = mapped_column(String(20))  # suffix without the dot, lower case
     content_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the file bytes
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes; INTEGER stops at 2 GiB
     pages: Mapped[int | None] = mapped_column(Integer)
     words: Mapped[int] = mapped_column(Integer)
     n_sections: Mapped[int] = mapped_column(Integer)
     # The normalised extracted text: passage offsets point into it, quotes must be substrings.
     text: Mapped[str] = mapped_column(Text)
-    title: Mapped[str | None] = mapped_column(String(1000))
+    title: Mapped[str | None] = mapped_column(Text)  # may be a whole "Title: ..." paragraph
     reference: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[str | None] = mapped_column(String(100))
     approval_date: Mapped[date | None] = mapped_column(Date)
@@ -145,7 +147,7 @@ class Run(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     kind: Mapped[str] = mapped_column(String(20))  # 'ingest' | 'audit'
-    corpus: Mapped[str | None] = mapped_column(String(2000))
+    corpus: Mapped[str | None] = mapped_column(Text)  # an absolute path
     framework_id: Mapped[str | None] = mapped_column(String(200))
     framework_version: Mapped[str | None] = mapped_column(String(100))
     framework_hash: Mapped[str | None] = mapped_column(String(64))
@@ -169,7 +171,7 @@ class ProblemRow(Base):
         ForeignKey("runs.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    file: Mapped[str] = mapped_column(String(2000))  # relative to the corpus folder
+    file: Mapped[str] = mapped_column(Text)  # relative to the corpus folder
     problem: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
 
