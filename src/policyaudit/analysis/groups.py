@@ -17,6 +17,7 @@ Reported as SPSS and papers report it, so a reader can check our figures against
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -75,11 +76,34 @@ def exact_p(
         res = stats.mannwhitneyu(x, y, alternative="two-sided", method="exact")
         return float(res.pvalue), "exact (no ties)"
     splits = math.comb(len(pooled), len(x))
+    if min(len(x), len(y)) < 2:  # scipy's permutation test needs two per group: enumerate
+        return _enumerated_p(x, y), f"permutation, exhaustive ({splits} splits)"
     method = _permutation_method(n_resamples, seed)
     res = stats.mannwhitneyu(x, y, alternative="two-sided", method=method)
     if splits <= n_resamples:
         return float(res.pvalue), f"permutation, exhaustive ({splits} splits)"
     return float(res.pvalue), f"permutation, Monte Carlo ({n_resamples} resamples, seed {seed})"
+
+
+def _enumerated_p(x: Sequence[float], y: Sequence[float]) -> float:
+    """Two-sided permutation p of U over every split of the pooled values (small groups only):
+    the share of splits whose U lies at least as far from its mean n1 n2 / 2 as the observed."""
+    pooled = [*x, *y]
+    n1, n2 = len(x), len(y)
+    centre = n1 * n2 / 2
+
+    def distance(first: Sequence[float], second: Sequence[float]) -> float:
+        return abs(stats.mannwhitneyu(first, second, method="asymptotic").statistic - centre)
+
+    observed = distance(x, y)
+    hits = total = 0
+    for chosen in itertools.combinations(range(len(pooled)), n1):
+        picked = set(chosen)
+        first = [pooled[i] for i in chosen]
+        second = [v for i, v in enumerate(pooled) if i not in picked]
+        total += 1
+        hits += distance(first, second) >= observed - 1e-9
+    return hits / total
 
 
 def mann_whitney(

@@ -1,13 +1,17 @@
-"""``policyaudit frameworks``: list, show and validate framework files.
+"""``policyaudit frameworks``: list, show, validate, scaffold and test framework files.
 
-Framework authors write YAML; these commands let them check a file and see how the engine will
-read it before running an audit. Errors are one line each (file:line: what), never tracebacks.
+Framework authors write YAML; these commands let them start from a working file, check it, see
+how the engine will read it, and measure it against a few hand-coded organisations before
+running an audit. Errors are one line each (file:line: what), never tracebacks.
 """
 
 from __future__ import annotations
 
+import csv
+import math
+import tempfile
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,13 +26,17 @@ from policyaudit.framework.loader import (
 )
 from policyaudit.framework.schema import Cue, Element, Standard
 
+if TYPE_CHECKING:
+    from policyaudit.assess.evaluate import Accuracy
+
 EXIT_INVALID = 1
+EXIT_UNUSABLE = 2  # no corpus, no gold, an existing file in the way
 
 app = typer.Typer(
     name="frameworks",
     no_args_is_help=True,
     add_completion=False,
-    help="List, show and validate frameworks of standards.",
+    help="List, show, validate, scaffold and test frameworks of standards.",
 )
 
 
@@ -189,3 +197,165 @@ def validate_command(
     loaded = _load(file)
     fw = loaded.framework
     typer.echo(f"ok: {len(fw.standards)} standards, version {fw.version}, sha256 {loaded.sha256}")
+
+
+@app.command("new")
+def new_command(
+    name: Annotated[
+        str, typer.Argument(help="The framework id: lower case letters, digits, - and _.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: NAME.yaml here).")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The framework's title.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a new framework file with one working, fully commented example standard."""
+    from policyaudit.framework.scaffold import ScaffoldError, scaffold
+
+    try:
+        text = scaffold(name, title)
+    except ScaffoldError as exc:
+        _fail_lines(str(exc), code=EXIT_UNUSABLE)
+    path = out or Path(f"{name}.yaml")
+    if path.exists() and not force:
+        _fail_lines(f"{path}: already exists (use --force to overwrite it)", code=EXIT_UNUSABLE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    loaded = _load(path)  # the template must always validate; fail loudly if it ever does not
+    typer.echo(
+        f"wrote {path}: {len(loaded.framework.standards)} example standard; next: "
+        f"policyaudit frameworks validate {path}"
+    )
+
+
+@app.command("test")
+def test_command(
+    framework: Annotated[
+        str, typer.Argument(metavar="ID_OR_FILE", help="A built-in framework id or a YAML file.")
+    ],
+    corpus: Annotated[Path, typer.Argument(help="Corpus folder: one sub-folder per organisation.")],
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder with the hand-coded judgements.csv (org_id,standard_id,verdict,"
+            "conflicts) and optionally organisations.csv."
+        ),
+    ],
+    semantic: Annotated[
+        bool,
+        typer.Option("--semantic/--lexical", help="Rank evidence with the offline embedder."),
+    ] = False,
+    show: Annotated[
+        int, typer.Option("--show", min=0, help="Print up to N disagreements with their quotes.")
+    ] = 0,
+) -> None:
+    """Audit CORPUS with the framework and print its agreement with hand-coded GOLD labels.
+
+    Only the gold cells of this framework's standards and of the corpus's organisations are
+    scored, so a few hand-coded organisations are enough to tune a standard's cues.
+    """
+    from policyaudit.assess.evaluate import measure
+    from policyaudit.corpus import CorpusNotFoundError, discover
+
+    loaded = _load(framework)
+    fw = loaded.framework
+    try:
+        org_ids = {o.org_id for o in discover(corpus).organisations}
+    except CorpusNotFoundError as exc:
+        _fail_lines(str(exc), code=EXIT_UNUSABLE)
+    gold_file = gold / "judgements.csv"
+    if not gold_file.is_file():
+        _fail_lines(f"{gold_file}: no such file (the hand-coded judgements)", code=EXIT_UNUSABLE)
+    standard_ids = {s.id for s in fw.standards}
+    with tempfile.TemporaryDirectory() as tmp:
+        kept, ignored = _scored_gold(gold, Path(tmp), standard_ids, org_ids)
+        if not kept:
+            _fail_lines(
+                f"{gold_file}: no rows for this framework's standards "
+                f"({', '.join(sorted(standard_ids))}) and this corpus's organisations",
+                code=EXIT_UNUSABLE,
+            )
+        acc = measure(corpus, Path(tmp), loaded.path, semantic=semantic)
+    typer.echo("\n".join(agreement_lines(acc, fw.id, fw.version, loaded.sha256, show)))
+    coded = {row.standard_id for row in acc.per_standard}
+    uncoded = [s.id for s in fw.standards if s.id not in coded]
+    if uncoded:
+        typer.echo(f"not scored (no hand-coded cells): {', '.join(uncoded)}")
+    if ignored:
+        typer.echo(f"ignored {ignored} gold rows for other standards or organisations")
+
+
+def _scored_gold(
+    gold: Path, dest: Path, standard_ids: set[str], org_ids: set[str]
+) -> tuple[int, int]:
+    """Copy the gold rows this framework and corpus can be scored on into ``dest``.
+
+    ``measure`` expects every gold cell to have been judged; an author's gold folder often
+    holds more (another framework's standards, organisations left out of a small test corpus).
+    """
+    with (gold / "judgements.csv").open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    kept = [r for r in rows if r.get("standard_id") in standard_ids and r.get("org_id") in org_ids]
+    with (dest / "judgements.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(kept)
+    orgs_file = gold / "organisations.csv"
+    if orgs_file.is_file():
+        with orgs_file.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            org_fields = list(reader.fieldnames or [])
+            org_rows = [r for r in reader if r.get("org_id") in org_ids]
+        with (dest / "organisations.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=org_fields)
+            writer.writeheader()
+            writer.writerows(org_rows)
+    return len(kept), len(rows) - len(kept)
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def agreement_lines(acc: Accuracy, fw_id: str, version: str, sha256: str, show: int) -> list[str]:
+    """Per-standard agreement, then the overall figures: what an author tunes against."""
+    k3, km = acc.kappa3, acc.kappa_met
+    conflict_changes: dict[str, list[str]] = {}
+    for g, j in acc.disagreements:
+        if g.conflicts != j.conflicts:
+            conflict_changes.setdefault(g.standard_id, []).append(
+                f"{g.org_id}:conflicts {str(g.conflicts).lower()}->{str(j.conflicts).lower()}"
+            )
+    lines = [
+        f"{fw_id} {version} (sha256 {sha256[:12]}): {acc.n} hand-coded cells",
+        "",
+        "standard   n  agree  kappa  disagreements (org:gold->engine)",
+    ]
+    for row in acc.per_standard:
+        notes = " ".join(row.confusions + conflict_changes.get(row.standard_id, []))
+        lines.append(
+            f"{row.standard_id:<8} {row.n:>3}  {_fmt(row.agreement):>5}  {_fmt(row.kappa):>5}  "
+            f"{notes}".rstrip()
+        )
+    lines += [
+        "",
+        f"overall kappa 3-class {_fmt(k3.kappa, 3)} [{_fmt(k3.low, 3)}, {_fmt(k3.high, 3)}]; "
+        f"met vs not {_fmt(km.kappa, 3)}; accuracy {_fmt(acc.accuracy, 3)}; "
+        f"conflicts F1 {_fmt(acc.conflicts_f1, 3)}",
+    ]
+    for g, j in acc.disagreements[:show]:
+        lines += [
+            "",
+            f"- {g.org_id} {g.standard_id}: gold {g.verdict}{' +conflicts' if g.conflicts else ''}"
+            f", engine {j.verdict}{' +conflicts' if j.conflicts else ''} ({j.rationale})",
+        ]
+        if g.evidence_quote:
+            lines.append(f"    gold   [{g.evidence_document}] {g.evidence_quote[:200]}")
+        if j.evidence:
+            lines.append(f"    engine [{j.evidence.document}] {j.evidence.quote[:200]}")
+        if j.conflict:
+            lines.append(f"    conflict [{j.conflict.document}] {j.conflict.quote[:200]}")
+    return lines
