@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "corpus-dev"
 HELDOUT_GOLD = ROOT / "tests" / "data" / "heldout" / "gold"
 HELDOUT2 = ROOT / "tests" / "data" / "heldout2"
+HELDOUT3 = ROOT / "tests" / "data" / "heldout3"
 
 
 def _check(acc, kappa3: float, kappa_met: float, mae: float) -> None:
@@ -43,6 +44,14 @@ def test_second_independent_corpus_against_its_gold_labels():
     """Four trusts in four house styles, written and coded blind by a third author."""
     acc = measure(HELDOUT2 / "corpus", HELDOUT2 / "gold")
     assert acc.n == 80
+    _check(acc, kappa3=0.9, kappa_met=0.9, mae=0.75)
+
+
+def test_third_independent_corpus_against_its_gold_labels():
+    """Five trusts (health-board, combined-trust, guideline, sparse and Q&A styles), written and
+    coded blind by a fourth author."""
+    acc = measure(HELDOUT3 / "corpus", HELDOUT3 / "gold")
+    assert acc.n == 100
     _check(acc, kappa3=0.9, kappa_met=0.9, mae=0.75)
 
 

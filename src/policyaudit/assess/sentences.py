@@ -121,6 +121,13 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
+_OPENING_CLAUSE = re.compile(
+    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:where|if|when|unless|although|while|once|after|before|"
+    r"because|as long as|even if|even though)\b[^,;.]{0,150},",
+    re.IGNORECASE,
+)
+
+
 def is_negated_outside(text: str, spans: list[tuple[int, int]], window: int = 80) -> bool:
     """A negator just before a matched cue, in the same clause ("must not be withdrawn").
 
@@ -128,8 +135,11 @@ def is_negated_outside(text: str, spans: list[tuple[int, int]], window: int = 80
     ("not simply watch"), so they do not flip its meaning; nor does a negation in another
     clause or sentence ("It is not a one-off task. It should be repeated").
     """
+    opening = _OPENING_CLAUSE.match(text)
     for start, _ in spans:
         lo = max(0, start - window)
+        if opening and opening.end() <= start:  # "Where a risk cannot be removed, ..."
+            lo = max(lo, opening.end())
         breaks = list(_CLAUSE_BREAK.finditer(text, lo, start))
         if breaks:
             lo = breaks[-1].end()
