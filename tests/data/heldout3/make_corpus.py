@@ -93,8 +93,15 @@ def write_pdf(blocks, path: Path, header: str, bookmarks: bool):
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import (BaseDocTemplate, Frame, PageTemplate, Paragraph,
-                                    Spacer, Table, TableStyle)
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     ss = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=ss["BodyText"], fontName="Helvetica", fontSize=10, leading=13.5, spaceAfter=5)
@@ -120,13 +127,13 @@ def write_pdf(blocks, path: Path, header: str, bookmarks: bool):
             canv.drawString(doc.leftMargin, A4[1] - 12 * mm, header)
             canv.line(doc.leftMargin, A4[1] - 13.5 * mm, A4[0] - doc.rightMargin, A4[1] - 13.5 * mm)
             canv.drawString(doc.leftMargin, 10 * mm, "Uncontrolled when printed. Check the intranet for the current version.")
-            canv.drawRightString(A4[0] - doc.rightMargin, 10 * mm, "Page %d" % doc.page)
+            canv.drawRightString(A4[0] - doc.rightMargin, 10 * mm, f"Page {doc.page}")
             canv.restoreState()
 
         def afterFlowable(self, flowable):
             if bookmarks and isinstance(flowable, Paragraph) and getattr(flowable, "_bm_level", None):
                 self._n += 1
-                key = "bm%d" % self._n
+                key = f"bm{self._n}"
                 self.canv.bookmarkPage(key)
                 self.canv.addOutlineEntry(flowable.getPlainText(), key, level=flowable._bm_level - 1, closed=False)
 
@@ -198,7 +205,9 @@ def write_docx(blocks, path: Path, header: str):
 
 # --------------------------------------------------------------------------- HTML
 def write_html(blocks, path: Path, site: str):
-    e = lambda s: html.escape(s, quote=True)
+    def e(text: str) -> str:
+        return html.escape(text, quote=True)
+
     title = blocks[0][1][1]
     out = [
         "<!DOCTYPE html>",
@@ -219,7 +228,6 @@ def write_html(blocks, path: Path, site: str):
         '<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/">Home</a> &gt; <a href="/about-us">About us</a> &gt; <a href="/about-us/policies">Policies</a></nav>',
         '<main id="content"><article class="policy">',
     ]
-    open_list = False
     for kind, payload in blocks:
         if kind == "h":
             level, text = payload
@@ -281,7 +289,7 @@ def write_txt(blocks, path: Path, boxed: bool):
         elif kind == "table":
             hdr = payload[0]
             for row in payload[1:]:
-                for h, c in zip(hdr, row):
+                for h, c in zip(hdr, row, strict=False):
                     out.append(_wrap(f"{h}: {c}", indent="      ", first="    "))
                 out.append("")
     path.write_text("\n".join(out).rstrip() + "\n", encoding="utf-8")
