@@ -7,6 +7,7 @@ import typer
 from policyaudit.cli import (
     agreement,
     audit,
+    codings,
     compare,
     documents,
     frameworks,
@@ -39,3 +40,4 @@ app.command("documents")(documents.documents_command)
 app.command("review")(review.review_command)
 app.add_typer(frameworks.app, name="frameworks")
 app.add_typer(users.app, name="users")
+app.add_typer(codings.app, name="codings")
