@@ -64,17 +64,33 @@ def audit_command(
     judge_model: Annotated[str, typer.Option("--judge-model")] = "llama3.1",
     judge_below: Annotated[float, typer.Option("--judge-below", min=0.0, max=1.0)] = 0.6,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    executor: Annotated[
+        str,
+        typer.Option("--executor", help="Where extraction and judging run: local or dask."),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (with --executor dask)."),
+    ] = None,
+    max_file_mb: Annotated[
+        float | None,
+        typer.Option("--max-file-mb", min=0.0, help="Refuse larger files (default 500)."),
+    ] = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option("--max-pages", min=1, help="Refuse PDFs with more pages (default 10000)."),
+    ] = None,
 ) -> None:
     """Audit every organisation against the framework and write the report files.
 
     Exit status: 0 done, 1 done but some input files were skipped, 2 nothing could be audited.
     """
     from policyaudit.assess.audit import audit
-    from policyaudit.report.rebuild import analysis_for
-    from policyaudit.store.db import make_engine
     from policyaudit.framework.loader import load_framework
     from policyaudit.report.outputs import write_all
+    from policyaudit.report.rebuild import analysis_for
     from policyaudit.report.terminal import print_terminal_summary
+    from policyaudit.store.db import make_engine
 
     if corpus is None:
         from policyaudit.demo import corpus_path
@@ -86,10 +102,19 @@ def audit_command(
     except FrameworkError as exc:
         fail(str(exc).replace("\n", "; "))
     rejudge = _rejudge(judge_url, judge_model, judge_below, loaded.framework) if judge_url else None
+    from policyaudit.corpus.ingest import ExecutorError, Limits, make_executor
+
+    limits = Limits.from_options(max_file_mb, max_pages)
     try:
-        result = audit(corpus, db, framework, workers, semantic, progress, rejudge)
+        pool = make_executor(executor, scheduler, workers)
+    except ExecutorError as exc:
+        fail(str(exc))
+    try:
+        result = audit(corpus, db, framework, workers, semantic, progress, rejudge, pool, limits)
     except CorpusNotFoundError as exc:
         fail(str(exc), EXIT_NO_CORPUS)
+    finally:
+        pool.close()
     for problem in result.problems:
         typer.echo(problem.line(), err=True)
     names = {o.org_id: o.name for o in result.organisations}

@@ -9,7 +9,14 @@ import typer
 
 from policyaudit.cli.common import default_out_dir, fail
 from policyaudit.corpus import CorpusNotFoundError
-from policyaudit.corpus.ingest import EXIT_NO_CORPUS, IngestReport, ingest
+from policyaudit.corpus.ingest import (
+    EXIT_NO_CORPUS,
+    ExecutorError,
+    IngestReport,
+    Limits,
+    ingest,
+    make_executor,
+)
 
 
 def summary(report: IngestReport) -> str:
@@ -37,15 +44,37 @@ def ingest_command(
         typer.Option("--workers", min=1, help="Extraction processes (default: CPU count)."),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    executor: Annotated[
+        str, typer.Option("--executor", help="Where extraction runs: local or dask.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (with --executor dask)."),
+    ] = None,
+    max_file_mb: Annotated[
+        float | None,
+        typer.Option("--max-file-mb", min=0.0, help="Refuse larger files (default 500)."),
+    ] = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option("--max-pages", min=1, help="Refuse PDFs with more pages (default 10000)."),
+    ] = None,
 ) -> None:
     """Extract new and changed documents into the database; report files that were skipped.
 
     Exit status: 0 all files ingested, 1 some were skipped or degraded, 2 no corpus folder.
     """
     try:
-        report = ingest(corpus, db, workers, progress, out or default_out_dir(db))
+        pool = make_executor(executor, scheduler, workers)
+    except ExecutorError as exc:
+        fail(str(exc))
+    limits = Limits.from_options(max_file_mb, max_pages)
+    try:
+        report = ingest(corpus, db, workers, progress, out or default_out_dir(db), pool, limits)
     except CorpusNotFoundError as exc:
         fail(str(exc), EXIT_NO_CORPUS)
+    finally:
+        pool.close()
     for problem in report.problems:
         typer.echo(problem.line(), err=True)
     typer.echo(summary(report))

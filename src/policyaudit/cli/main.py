@@ -41,3 +41,7 @@ app.command("review")(review.review_command)
 app.add_typer(frameworks.app, name="frameworks")
 app.add_typer(users.app, name="users")
 app.add_typer(codings.app, name="codings")
+
+
+if __name__ == "__main__":
+    app()

@@ -11,16 +11,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import socket
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from policyaudit import __version__
@@ -87,45 +90,191 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def extract_safely(path: Path) -> Outcome:
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits: a file over either is refused with a problems.csv row, not extracted."""
+
+    max_bytes: int = extract_pkg.MAX_BYTES
+    max_pages: int = extract_pkg.MAX_PAGES
+
+    @classmethod
+    def from_options(cls, max_file_mb: float | None = None, max_pages: int | None = None) -> Limits:
+        return cls(
+            int(max_file_mb * 2**20) if max_file_mb is not None else extract_pkg.MAX_BYTES,
+            max_pages if max_pages is not None else extract_pkg.MAX_PAGES,
+        )
+
+    @property
+    def is_default(self) -> bool:
+        return (self.max_bytes, self.max_pages) == (extract_pkg.MAX_BYTES, extract_pkg.MAX_PAGES)
+
+
+def extract_safely(path: Path, limits: Limits | None = None) -> Outcome:
     """Run the extractor in a worker; any failure becomes a ``Failure`` so the run goes on."""
     try:
-        return extract_pkg.extract_document(path)
+        if limits is None or limits.is_default:
+            return extract_pkg.extract_document(path)
+        extract_pkg.check_limits(path, limits.max_bytes, limits.max_pages)
+        return extract_pkg.extract_document(path, limits.max_bytes, limits.max_pages)
     except ExtractionError as exc:
         return Failure(exc.problem, exc.detail)
     except Exception as exc:  # a bug or a pathological file must not stop the whole corpus
         return Failure("extraction failed", f"{type(exc).__name__}: {exc}")
 
 
-def run_extraction(paths: list[Path], workers: int) -> Iterator[tuple[Path, Outcome]]:
-    """Yield (path, outcome) as extractions finish; ``workers <= 1`` stays in-process.
+# ---------------------------------------------------------------------------------------------
+# Executors: where extraction and judging tasks run. The main process always owns the database.
 
-    Worker processes start here, before the caller starts its progress-bar thread, so that
-    forking never copies a process that is running other threads.
+
+class ExecutorError(RuntimeError):
+    """An executor that cannot start (dask missing, scheduler unreachable): one line for the CLI."""
+
+
+Done = tuple[int, Any, BaseException | None]  # (index of the item, result, error)
+
+
+class Executor(Protocol):
+    """``map`` over picklable tasks, results in completion order; errors are returned, not raised,
+    so one failed task never loses the others."""
+
+    name: str
+    workers: int
+
+    def map_unordered(
+        self, fn: Callable[..., Any], items: Sequence[Any], **kw: Any
+    ) -> Iterator[Done]: ...
+
+    def close(self) -> None: ...
+
+
+def _in_process(fn: Callable[..., Any], items: Sequence[Any], kw: dict) -> Iterator[Done]:
+    for i, item in enumerate(items):
+        try:
+            yield i, fn(item, **kw), None
+        except Exception as exc:
+            yield i, None, exc
+
+
+class LocalExecutor:
+    """A process pool on this machine, started once and reused by every stage of a run.
+
+    It forks its workers on ``start()`` (or first use), which callers do before any thread or
+    model session exists in the main process: a fork copies only the calling thread, so forking
+    later could copy a lock some other thread holds. ``workers <= 1`` runs tasks in-process.
     """
-    if workers <= 1 or len(paths) <= 1:
-        return ((path, extract_safely(path)) for path in paths)
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(paths)))
-    futures = {pool.submit(extract_safely, path): path for path in paths}
-    return _as_completed(pool, futures)
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> LocalExecutor:
+        if self.workers > 1 and self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool.submit(int).result()  # forks every worker now
+        return self
+
+    def map_unordered(
+        self, fn: Callable[..., Any], items: Sequence[Any], **kw: Any
+    ) -> Iterator[Done]:
+        if self.workers <= 1 or len(items) <= 1:
+            yield from _in_process(fn, items, kw)
+            return
+        pool = self.start()._pool
+        assert pool is not None
+        futures = {pool.submit(fn, item, **kw): i for i, item in enumerate(items)}
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result(), None
+                except Exception as exc:  # e.g. BrokenProcessPool after a worker crashed
+                    yield futures[future], None, exc
+        finally:
+            for future in futures:
+                future.cancel()
+            if any(f.done() and isinstance(f.exception(), BrokenProcessPool) for f in futures):
+                self.close()  # a crashed worker breaks the pool: the next map starts a new one
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
-def _as_completed(
-    pool: ProcessPoolExecutor, futures: dict[Future[Outcome], Path]
-) -> Iterator[tuple[Path, Outcome]]:
-    with pool:
-        for future in as_completed(futures):
+class DaskExecutor:
+    """Tasks on a Dask cluster (``dask.distributed``); workers must see the corpus at the same
+    paths (a shared filesystem) and have policyaudit installed."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str) -> None:
+        try:
+            from dask.distributed import Client
+        except ImportError as exc:
+            raise ExecutorError(
+                "--executor dask needs dask.distributed: pip install 'policyaudit[dask]'"
+            ) from exc
+        try:
+            self.client = Client(scheduler, timeout="20s")
+        except Exception as exc:
+            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def map_unordered(
+        self, fn: Callable[..., Any], items: Sequence[Any], **kw: Any
+    ) -> Iterator[Done]:
+        from dask.distributed import as_completed as dask_completed
+
+        if not items:
+            return
+        futures = self.client.map(fn, list(items), pure=False, **kw)
+        index = {f.key: i for i, f in enumerate(futures)}
+        for future in dask_completed(futures):
             try:
-                outcome = future.result()
-            except Exception as exc:  # e.g. BrokenProcessPool after a worker crashed
-                outcome = Failure("extractor crashed", f"{type(exc).__name__}: {exc}")
-            yield futures[future], outcome
+                yield index[future.key], future.result(), None
+            except Exception as exc:
+                yield index[future.key], None, exc
+            future.release()
+
+    def close(self) -> None:
+        self.client.close()
 
 
-def build_document(state: FileState, doc: ExtractedDocument) -> m.Document:
-    """The ORM rows (document, sections, passages) for one extracted file."""
+def make_executor(kind: str = "local", scheduler: str | None = None, workers: int | None = None):
+    """The executor named on the command line (``--executor local|dask --scheduler ADDRESS``)."""
+    if kind == "local":
+        return LocalExecutor(workers)
+    if kind == "dask":
+        if not scheduler:
+            raise ExecutorError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+        return DaskExecutor(scheduler)
+    raise ExecutorError(f"unknown executor '{kind}' (local or dask)")
+
+
+def run_extraction(
+    paths: list[Path],
+    workers: int | None = None,
+    executor: Executor | None = None,
+    limits: Limits | None = None,
+) -> Iterator[tuple[Path, Outcome]]:
+    """Yield (path, outcome) as extractions finish, on ``executor`` (default: a local pool)."""
+    own = executor is None
+    executor = executor or LocalExecutor(workers).start()
+    try:
+        kw = {"limits": limits} if limits is not None else {}
+        for i, outcome, error in executor.map_unordered(extract_safely, paths, **kw):
+            if error is not None:
+                outcome = Failure("extractor crashed", f"{type(error).__name__}: {error}")
+            yield paths[i], outcome
+    finally:
+        if own:
+            executor.close()
+
+
+def _document_row(state: FileState, doc: ExtractedDocument) -> m.Document:
     path, meta = state.file.path, doc.metadata
-    row = m.Document(
+    return m.Document(
         org_id=state.file.org_id,
         relpath=state.file.relpath,
         filename=path.name,
@@ -145,31 +294,68 @@ def build_document(state: FileState, doc: ExtractedDocument) -> m.Document:
         referenced_documents=list(meta.referenced_documents),
         warnings=list(doc.warnings),
     )
+
+
+def build_document(state: FileState, doc: ExtractedDocument) -> m.Document:
+    """The ORM rows (document, sections, passages) for one extracted file."""
+    row = _document_row(state, doc)
     ordinal = 0
     for index, section in enumerate(doc.sections):
-        section_row = m.Section(
-            ordinal=index,
-            heading=section.heading,
-            level=section.level,
-            path=list(section.path),
-            page_start=section.page_start,
-            page_end=section.page_end,
-        )
+        section_row = m.Section(**_section_values(index, section))
         row.sections.append(section_row)
         for passage in section.passages:
-            passage_row = m.Passage(
-                ordinal=ordinal,
-                text=passage.text,
-                start=passage.start,
-                end=passage.end,
-                page=passage.page,
-                kind=str(passage.kind),
-                text_hash=sha256_text(passage.text),
-            )
+            passage_row = m.Passage(**_passage_values(ordinal, passage))
             section_row.passages.append(passage_row)
             row.passages.append(passage_row)
             ordinal += 1
     return row
+
+
+def _section_values(index: int, section: Any) -> dict[str, Any]:
+    return {
+        "ordinal": index,
+        "heading": section.heading,
+        "level": section.level,
+        "path": list(section.path),
+        "page_start": section.page_start,
+        "page_end": section.page_end,
+    }
+
+
+def _passage_values(ordinal: int, passage: Any) -> dict[str, Any]:
+    return {
+        "ordinal": ordinal,
+        "text": passage.text,
+        "start": passage.start,
+        "end": passage.end,
+        "page": passage.page,
+        "kind": str(passage.kind),
+        "text_hash": sha256_text(passage.text),
+    }
+
+
+def insert_document(session: Session, state: FileState, doc: ExtractedDocument) -> int:
+    """Insert one extracted file with bulk statements: one row for the document, one
+    ``executemany`` for its sections and one for its passages.
+
+    Why: the ORM's unit of work spent more time on a large corpus's passages than extraction.
+    """
+    row = _document_row(state, doc)
+    session.add(row)
+    session.flush()
+    sections = [dict(_section_values(i, s), document_id=row.id) for i, s in enumerate(doc.sections)]
+    section_ids: list[int] = []
+    if sections:
+        stmt = insert(m.Section).returning(m.Section.id, sort_by_parameter_order=True)
+        section_ids = list(session.scalars(stmt, sections))
+    passages = []
+    for section_id, section in zip(section_ids, doc.sections, strict=True):
+        for passage in section.passages:
+            values = _passage_values(len(passages), passage)
+            passages.append(dict(values, document_id=row.id, section_id=section_id))
+    if passages:
+        session.execute(insert(m.Passage.__table__), passages)
+    return row.id
 
 
 def duplicate_problems(paths_by_hash: dict[str, list[str]]) -> list[Problem]:
@@ -209,38 +395,97 @@ def ingest(
     workers: int | None = None,
     progress: bool = True,
     out_dir: Path | None = None,
+    executor: Executor | None = None,
+    limits: Limits | None = None,
 ) -> IngestReport:
     """Bring the store in line with ``corpus_dir``; write ``problems.csv`` into ``out_dir``.
 
-    Raises ``CorpusNotFoundError`` when the corpus folder is missing (exit status 2).
+    Each document is stored in its own transaction, so an interrupted ingest keeps what it
+    finished and the next one extracts only the rest. Raises ``CorpusNotFoundError`` when the
+    corpus folder is missing (exit status 2).
     """
     corpus = discover(Path(corpus_dir))
-    workers = workers or os.cpu_count() or 1
+    workers = workers or (executor.workers if executor else None) or os.cpu_count() or 1
     engine = make_engine(to_url(db_url))
-    with session_scope(engine) as session:
-        run = m.Run(
-            kind="ingest",
-            corpus=str(corpus.root.resolve()),
-            engine_version=__version__,
-            settings={"workers": workers},
-            status="running",
-        )
-        session.add(run)
-        session.flush()
-        report = IngestReport(run_id=run.id)
+    mark_interrupted_runs(engine)
+    run_id = start_run(engine, "ingest", corpus=str(corpus.root.resolve()), workers=workers)
+    report = IngestReport(run_id=run_id)
+    own = executor is None
+    executor = executor or LocalExecutor(workers)
     try:
-        _ingest(corpus, engine, workers, progress, report)
-    except BaseException:
-        _finish_run(engine, report.run_id, "failed", [])
+        _ingest(corpus, engine, executor, limits, progress, report)
+    except BaseException as exc:
+        _finish_run(engine, run_id, _end_status(exc), [])
         raise
+    finally:
+        if own:
+            executor.close()
     _finish_run(engine, report.run_id, "complete", report.problems)
     if out_dir is not None:
         report.problems_csv = write_problems_csv(report.problems, Path(out_dir) / PROBLEMS_CSV)
     return report
 
 
+def _end_status(exc: BaseException) -> str:
+    return "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
+
+
+def start_run(engine: Engine, kind: str, **settings: Any) -> int:
+    """Record a run as 'running', with what identifies its process so that a later start can
+    tell a live run from one whose process was killed."""
+    fields = {k: settings.pop(k) for k in list(settings) if k in _RUN_FIELDS}
+    settings |= {"pid": os.getpid(), "host": socket.gethostname()}
+    with session_scope(engine) as session:
+        run = m.Run(
+            kind=kind, engine_version=__version__, settings=settings, status="running", **fields
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+_RUN_FIELDS = ("corpus", "framework_id", "framework_version", "framework_hash")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_interrupted_runs(engine: Engine) -> int:
+    """Mark runs left 'running' by a process of this host that no longer exists 'interrupted'.
+
+    Runs of other hosts (workers sharing a PostgreSQL database) are left alone: their process
+    cannot be checked from here. Returns how many were marked.
+    """
+    host = socket.gethostname()
+    with session_scope(engine) as session:
+        stale = [
+            run
+            for run in session.scalars(select(m.Run).where(m.Run.status == "running"))
+            if (run.settings or {}).get("host") == host
+            and isinstance((run.settings or {}).get("pid"), int)
+            and run.settings["pid"] != os.getpid()
+            and not _process_alive(run.settings["pid"])
+        ]
+        for run in stale:
+            run.status = "interrupted"
+            run.finished_at = datetime.now(UTC)
+        return len(stale)
+
+
 def _ingest(
-    corpus: Corpus, engine: Engine, workers: int, progress: bool, report: IngestReport
+    corpus: Corpus,
+    engine: Engine,
+    executor: Executor,
+    limits: Limits | None,
+    progress: bool,
+    report: IngestReport,
 ) -> None:
     problems = list(corpus.problems)
     states: list[FileState] = []
@@ -262,7 +507,11 @@ def _ingest(
     todo = [s for s in states if stored.get(s.file.corpus_path, (None, None))[1] != s.digest]
     report.unchanged = len(states) - len(todo)
     by_path = {s.file.path: s for s in todo}
-    outcomes = run_extraction([s.file.path for s in todo], workers)
+    # largest first, so that the pool does not finish on one big straggler
+    paths = [s.file.path for s in sorted(todo, key=lambda s: -s.size)]
+    if todo and isinstance(executor, LocalExecutor):
+        executor.start()  # fork the workers before the progress bar starts its thread
+    outcomes = run_extraction(paths, executor=executor, limits=limits)
     with _progress_bar(progress, len(todo)) as advance:
         for path, outcome in outcomes:
             state = by_path[path]
@@ -280,8 +529,9 @@ def _stored_document_problems(engine: Engine) -> list[Problem]:
     """Duplicates and degraded extractions over all stored documents, changed this run or not."""
     with session_scope(engine) as session:
         docs = session.execute(
-            select(m.Document.org_id, m.Document.relpath, m.Document.content_hash,
-                   m.Document.warnings)
+            select(
+                m.Document.org_id, m.Document.relpath, m.Document.content_hash, m.Document.warnings
+            )
         ).all()
     paths_by_hash: dict[str, list[str]] = defaultdict(list)
     for org_id, relpath, digest, _ in docs:
@@ -303,7 +553,7 @@ def _store_outcome(
         report.failed += 1
         report.removed += int(old_id is not None)
         return Problem(state.file.corpus_path, outcome.problem, outcome.detail)
-    session.add(build_document(state, outcome))
+    insert_document(session, state, outcome)
     report.extracted += 1
     report.replaced += int(old_id is not None)
     return None

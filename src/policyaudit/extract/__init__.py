@@ -21,6 +21,7 @@ from .model import (
 )
 
 MAX_BYTES = 500 * 1024 * 1024
+MAX_PAGES = 10_000  # a PDF's pages are read one at a time, but its passages are all kept
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".odt", ".html", ".htm", ".txt", ".md", ".doc", ".rtf")
 
 __all__ = [
@@ -30,9 +31,11 @@ __all__ = [
     "ExtractedDocument",
     "ExtractionError",
     "MAX_BYTES",
+    "MAX_PAGES",
     "Passage",
     "SUPPORTED_SUFFIXES",
     "Section",
+    "check_limits",
     "extract_document",
 ]
 
@@ -80,11 +83,47 @@ def _check_file(path: Path, max_bytes: int) -> None:
                 raise ExtractionError("empty file", f"{path.name} holds only whitespace")
 
 
-def extract_document(path: Path | str, max_bytes: int = MAX_BYTES) -> ExtractedDocument:
+def page_count(path: Path) -> int | None:
+    """Pages of a PDF, read from its page tree only (no page is parsed); None for other formats
+    or where the file does not open (the extractor then reports why)."""
+    if path.suffix.lower() != ".pdf":
+        return None
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(path))
+    except Exception:
+        return None
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def check_limits(path: Path | str, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> None:
+    """Refuse a file over the configured size or page limit before any extraction work.
+
+    Why: one oversized file must cost a problems.csv row, not the run's memory or time.
+    """
+    path = Path(path)
+    size = path.stat().st_size if path.is_file() else 0
+    if size > max_bytes:
+        raise ExtractionError(
+            "too large", f"{size / 2**20:.0f} MB (limit {max_bytes / 2**20:.0f} MB)"
+        )
+    pages = page_count(path)
+    if pages is not None and pages > max_pages:
+        raise ExtractionError("too many pages", f"{pages} pages (limit {max_pages})")
+
+
+def extract_document(
+    path: Path | str, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES
+) -> ExtractedDocument:
     """Extract one document; raises ``ExtractionError`` for anything it cannot read."""
     path = Path(path)
     extractor = _extractor(path.suffix.lower())
     _check_file(path, max_bytes)
+    check_limits(path, max_bytes, max_pages)
     try:
         return extractor(path)
     except ExtractionError:
