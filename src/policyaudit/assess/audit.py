@@ -48,7 +48,7 @@ from policyaudit.store.cache import StoreEmbeddingCache, cached_judgements, stor
 from policyaudit.store.db import make_engine, session_scope
 
 NEAREST_K = 3
-CANDIDATES_K = 20  # lexical candidates per standard that the embedder re-ranks
+CANDIDATES_K = 6  # lexical candidates per standard that the embedder re-ranks
 EMBED_CHUNK = 512  # texts per embedder call (the bar advances per call)
 MAX_TOKENS = 128
 STAGES = ("extraction", "loading", "embedding", "retrieval", "judging", "recording")
@@ -478,14 +478,18 @@ def _memoised_hits() -> Iterator[Callable]:
 
 
 def _hit_texts(standards, text, element_hits: Callable) -> list[str]:
-    """The sentences the engine will ask similarities for: every hit of every element."""
-    return [
-        h.sentence.text
-        for s in standards
-        for e in s.elements + s.conflicts
-        if e.examples
-        for h in element_hits(e, text.sentences)
-    ]
+    """The sentences the engine will ask similarities for, found by a dry run of the judgement
+    that records the requests instead of answering them: the engine only asks about hits tied at
+    the top of its lexical ranking, a few per standard, so one batch covers them all."""
+    wanted: dict[str, None] = {}
+
+    def record(texts: Sequence[str], examples: Sequence[str]) -> np.ndarray:
+        wanted.update(dict.fromkeys([*texts, *examples]))
+        return np.zeros((len(texts), len(examples)), dtype=np.float32)
+
+    for standard in standards:
+        judge_standard(standard, text, record)
+    return list(wanted)
 
 
 def _nearest(index, standard, query_vec, by_id: dict) -> list[Evidence]:

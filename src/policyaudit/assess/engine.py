@@ -118,19 +118,58 @@ def _unit_key(hit: Hit, scope: str) -> tuple:
     return ()
 
 
-def _best_hit(
-    hits: list[Hit], sims: dict[int, float], coverage: dict[tuple, int] | None = None
-) -> Hit:
-    """The hit that shows most of the standard's elements at once, then the one most like the
-    element's examples, then the first in document order."""
+MAX_TIED = 8  # hits tied on the lexical ranking that the embedder breaks the tie between
 
-    def score(h: Hit) -> tuple[int, int, int, float]:
-        key = (h.sentence.passage.id, h.sentence.start)
-        directs = 0 if h.sentence.descriptive else 1
-        modal = 1 if _DIRECTIVE.search(h.sentence.text) else 0
-        return ((coverage or {}).get(key, 0), directs, modal, sims.get(id(h), 0.0))
 
-    return max(hits, key=score)
+def _lexical_rank(h: Hit, coverage: dict[tuple, int]) -> tuple[int, int, int]:
+    """Shows most of the standard's elements at once, directs rather than describes, uses a
+    modal verb: what makes one sentence better evidence than another before any model runs."""
+    key = (h.sentence.passage.id, h.sentence.start)
+    directs = 0 if h.sentence.descriptive else 1
+    modal = 1 if _DIRECTIVE.search(h.sentence.text) else 0
+    return (coverage.get(key, 0), directs, modal)
+
+
+class _Ranker:
+    """Chooses the best hit of a pool; the embedder only breaks ties at the top of the lexical
+    ranking, so it embeds a few sentences per standard rather than every hit."""
+
+    def __init__(
+        self,
+        results: dict[str, _ElementResult],
+        similarity: Similarity | None,
+    ) -> None:
+        self.coverage = _coverage(results)
+        self.similarity = similarity
+        self.element_of = {id(h): r.element for r in results.values() for h in r.hits}
+        self.sims: dict[int, float] = {}
+
+    def best(self, hits: list[Hit], use_model: bool = True) -> Hit:
+        """``use_model=False`` for secondary displays (each element's own example): the model
+        then reuses only what it already scored for the verdict's evidence."""
+        top = max(_lexical_rank(h, self.coverage) for h in hits)
+        tied = [h for h in hits if _lexical_rank(h, self.coverage) == top][:MAX_TIED]
+        if use_model:
+            self._score(tied)
+        return max(tied, key=lambda h: self.sims.get(id(h), 0.0))
+
+    def _score(self, hits: list[Hit]) -> None:
+        if self.similarity is None:
+            return
+        todo: dict[int, list[Hit]] = {}
+        for h in hits:
+            element = self.element_of.get(id(h))
+            if id(h) not in self.sims and element is not None and element.examples:
+                todo.setdefault(id(element), []).append(h)
+        for group in todo.values():
+            examples = self.element_of[id(group[0])].examples
+            matrix = self.similarity([h.sentence.text for h in group], examples)
+            for h, row in zip(group, matrix, strict=True):
+                self.sims[id(h)] = float(np.max(row))
+
+    def similarity_of(self, hits: list[Hit]) -> float | None:
+        scored = [self.sims[id(h)] for h in hits if id(h) in self.sims]
+        return max(scored) if scored else None
 
 
 def _coverage(results: dict[str, _ElementResult]) -> dict[tuple, int]:
@@ -156,22 +195,6 @@ def _find(elements: Sequence[Element], org: OrgText) -> dict[str, _ElementResult
         )
         for e in elements
     }
-
-
-def _similarities(
-    results: dict[str, _ElementResult], similarity: Similarity | None
-) -> dict[int, float]:
-    """Cosine of each hit sentence to its element's examples (for ranking and confidence)."""
-    sims: dict[int, float] = {}
-    if similarity is None:
-        return sims
-    for r in results.values():
-        if not r.hits or not r.element.examples:
-            continue
-        matrix = similarity([h.sentence.text for h in r.hits], r.element.examples)
-        for h, row in zip(r.hits, matrix, strict=True):
-            sims[id(h)] = float(np.max(row))
-    return sims
 
 
 def _met_units(standard: Standard, results: dict[str, _ElementResult]) -> tuple[list[str], set]:
@@ -203,7 +226,7 @@ def judge_standard(
 ) -> Judgement:
     results = _find(standard.elements, org)
     conflict_results = _find(standard.conflicts, org)
-    sims = _similarities(results | conflict_results, similarity)
+    ranker = _Ranker(results | conflict_results, similarity)
     verdict, decisive, units = _decisive(standard, results)
 
     evidence = None
@@ -215,20 +238,20 @@ def judge_standard(
             for h in results[e].hits
             if not units or _unit_key(h, standard.together) in units
         ]
-        evidence = evidence_of(_best_hit(pool, sims, _coverage(results)))
+        evidence = evidence_of(ranker.best(pool))
         evidence_docs = sorted({h.sentence.passage.document for h in pool})
 
     conflict_hits = [h for r in conflict_results.values() for h in r.hits]
-    conflict = evidence_of(_best_hit(conflict_hits, sims)) if conflict_hits else None
+    conflict = evidence_of(ranker.best(conflict_hits)) if conflict_hits else None
 
     findings = [
         ElementFinding(
             element_id=r.element.id,
             found=bool(r.hits),
-            evidence=evidence_of(_best_hit(r.hits, sims)) if r.hits else None,
+            evidence=evidence_of(ranker.best(r.hits, use_model=False)) if r.hits else None,
             n_hits=len(r.hits),
             documents=sorted({h.sentence.passage.document for h in r.hits}),
-            similarity=max((sims.get(id(h), 0.0) for h in r.hits), default=None),
+            similarity=ranker.similarity_of(r.hits),
             n_references=len(r.references),
         )
         for r in list(results.values()) + list(conflict_results.values())
