@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from policyaudit.cli.common import fail
+from policyaudit.cli.common import (
+    MaxFileMbOption,
+    MaxPagesOption,
+    ProgressOption,
+    SchedulerOption,
+    fail,
+)
 from policyaudit.corpus import CorpusNotFoundError
 from policyaudit.corpus.ingest import EXIT_NO_CORPUS
 from policyaudit.framework.loader import FrameworkError
@@ -63,23 +69,14 @@ def audit_command(
     ] = None,
     judge_model: Annotated[str, typer.Option("--judge-model")] = "llama3.1",
     judge_below: Annotated[float, typer.Option("--judge-below", min=0.0, max=1.0)] = 0.6,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    progress: ProgressOption = True,
     executor: Annotated[
         str,
         typer.Option("--executor", help="Where extraction and judging run: local or dask."),
     ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler address (with --executor dask)."),
-    ] = None,
-    max_file_mb: Annotated[
-        float | None,
-        typer.Option("--max-file-mb", min=0.0, help="Refuse larger files (default 500)."),
-    ] = None,
-    max_pages: Annotated[
-        int | None,
-        typer.Option("--max-pages", min=1, help="Refuse PDFs with more pages (default 10000)."),
-    ] = None,
+    scheduler: SchedulerOption = None,
+    max_file_mb: MaxFileMbOption = None,
+    max_pages: MaxPagesOption = None,
 ) -> None:
     """Audit every organisation against the framework and write the report files.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -31,3 +31,19 @@ def existing_db_url(db: str) -> str:
     if path is not None and not path.is_file():
         fail(f"no database at {path}: run `policyaudit ingest CORPUS --db {db}` first")
     return url
+
+
+# Options shared by the commands that read a corpus (ingest, audit).
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler address (with --executor dask)."),
+]
+MaxFileMbOption = Annotated[
+    float | None,
+    typer.Option("--max-file-mb", min=0.0, help="Refuse larger files (default 500)."),
+]
+MaxPagesOption = Annotated[
+    int | None,
+    typer.Option("--max-pages", min=1, help="Refuse PDFs with more pages (default 10000)."),
+]
+ProgressOption = Annotated[bool, typer.Option("--progress/--no-progress")]

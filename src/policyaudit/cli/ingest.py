@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from policyaudit.cli.common import default_out_dir, fail
+from policyaudit.cli.common import (
+    MaxFileMbOption,
+    MaxPagesOption,
+    ProgressOption,
+    SchedulerOption,
+    default_out_dir,
+    fail,
+)
 from policyaudit.corpus import CorpusNotFoundError
 from policyaudit.corpus.ingest import (
     EXIT_NO_CORPUS,
@@ -43,22 +50,13 @@ def ingest_command(
         int | None,
         typer.Option("--workers", min=1, help="Extraction processes (default: CPU count)."),
     ] = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    progress: ProgressOption = True,
     executor: Annotated[
         str, typer.Option("--executor", help="Where extraction runs: local or dask.")
     ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler address (with --executor dask)."),
-    ] = None,
-    max_file_mb: Annotated[
-        float | None,
-        typer.Option("--max-file-mb", min=0.0, help="Refuse larger files (default 500)."),
-    ] = None,
-    max_pages: Annotated[
-        int | None,
-        typer.Option("--max-pages", min=1, help="Refuse PDFs with more pages (default 10000)."),
-    ] = None,
+    scheduler: SchedulerOption = None,
+    max_file_mb: MaxFileMbOption = None,
+    max_pages: MaxPagesOption = None,
 ) -> None:
     """Extract new and changed documents into the database; report files that were skipped.
 
