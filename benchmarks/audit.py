@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -96,9 +95,7 @@ def run_once(corpus: Path, out: Path, framework: str | None) -> dict:
     """One audit as the CLI runs it (same calls), with stage timings and peak memory."""
     from policyaudit.assess.audit import audit
     from policyaudit.framework.loader import load_framework
-    from policyaudit.report.outputs import write_all
-    from policyaudit.report.rebuild import analysis_for
-    from policyaudit.store.db import make_engine
+    from policyaudit.report.rebuild import write_audit_outputs
 
     db = str(out / "audit.sqlite")
     with PeakMemory() as mem:
@@ -106,23 +103,7 @@ def run_once(corpus: Path, out: Path, framework: str | None) -> dict:
         loaded = load_framework(framework)
         result = audit(corpus, db, framework, progress=False)
         reporting = time.perf_counter()
-        names = {o.org_id: o.name for o in result.organisations}
-        n_docs = {o.org_id: o.n_documents for o in result.organisations}
-        run_info = {"run_id": result.run_id, "corpus": str(corpus), "judged": result.judged}
-        analysis = analysis_for(
-            make_engine(db), loaded, result.judgements, result.attributes, date.today()
-        )
-        write_all(
-            out,
-            loaded,
-            result.judgements,
-            result.attributes,
-            names,
-            n_docs,
-            result.problems,
-            run_info,
-            analysis,
-        )
+        write_audit_outputs(out, loaded, result, db, corpus)
         ended = time.perf_counter()
     timings = dict(result.timings, reporting=ended - reporting)
     return {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -84,10 +83,8 @@ def audit_command(
     """
     from policyaudit.assess.audit import audit
     from policyaudit.framework.loader import load_framework
-    from policyaudit.report.outputs import write_all
-    from policyaudit.report.rebuild import analysis_for
+    from policyaudit.report.rebuild import write_audit_outputs
     from policyaudit.report.terminal import print_terminal_summary
-    from policyaudit.store.db import make_engine
 
     if corpus is None:
         from policyaudit.demo import corpus_path
@@ -114,23 +111,7 @@ def audit_command(
         pool.close()
     for problem in result.problems:
         typer.echo(problem.line(), err=True)
-    names = {o.org_id: o.name for o in result.organisations}
-    n_docs = {o.org_id: o.n_documents for o in result.organisations}
-    run_info = {"run_id": result.run_id, "corpus": str(corpus), "judged": result.judged}
-    analysis = analysis_for(
-        make_engine(db), loaded, result.judgements, result.attributes, date.today()
-    )
-    paths = write_all(
-        out,
-        loaded,
-        result.judgements,
-        result.attributes,
-        names,
-        n_docs,
-        result.problems,
-        run_info,
-        analysis,
-    )
+    paths = write_audit_outputs(out, loaded, result, db, corpus)
     console = Console()
     print_terminal_summary(console, loaded.framework, result.judgements, _summaries(result))
     console.print(

@@ -272,6 +272,32 @@ def analysis_for(
     return build_analysis(loaded, judgements, attributes, docs, as_of)
 
 
+def write_audit_outputs(
+    out: Path, loaded: LoadedFramework, result: Any, db: str | Path, corpus: Path
+) -> dict[str, Path]:
+    """Every output of a fresh ``assess.audit.audit`` result, as ``policyaudit audit`` writes
+    them (the benchmark times this same call)."""
+    from policyaudit.report.outputs import write_all
+
+    names = {o.org_id: o.name for o in result.organisations}
+    n_docs = {o.org_id: o.n_documents for o in result.organisations}
+    run_info = {"run_id": result.run_id, "corpus": str(corpus), "judged": result.judged}
+    analysis = analysis_for(
+        make_engine(db), loaded, result.judgements, result.attributes, date.today()
+    )
+    return write_all(
+        out,
+        loaded,
+        result.judgements,
+        result.attributes,
+        names,
+        n_docs,
+        result.problems,
+        run_info,
+        analysis,
+    )
+
+
 def run_info_of(run: m.Run, loaded: LoadedFramework) -> dict[str, Any]:
     """summary.json's ``run``: what the stored run records, and that this is a rebuild."""
     created = run.finished_at or run.created_at
