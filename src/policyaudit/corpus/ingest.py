@@ -9,7 +9,6 @@ never sees concurrent writers.
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import socket
 from collections import defaultdict
@@ -30,6 +29,7 @@ from policyaudit import __version__
 from policyaudit import extract as extract_pkg
 from policyaudit.corpus import Corpus, CorpusFile, Problem, discover
 from policyaudit.extract.model import ExtractedDocument, ExtractionError
+from policyaudit.hashing import sha256_file, sha256_text
 from policyaudit.store import models as m
 from policyaudit.store.db import make_engine, session_scope, to_url
 
@@ -76,18 +76,6 @@ class Failure:
 
 
 Outcome = ExtractedDocument | Failure
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
